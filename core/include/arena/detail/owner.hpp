@@ -1,0 +1,52 @@
+// The owner record a Buffer or Bytes points at: a reference count plus a table of what to do when
+// the allocation is frozen, spilled, or released by its last reference.
+//
+// For arena memory the record lives in arena-side metadata (one per fixed slot), so allocate,
+// freeze, copy, slice and destroy make no heap allocation. Heap-backed Bytes (spilled buffers,
+// copy_from, adopted vectors) use a record at the head of their own heap block.
+//
+// Reference counting, and why each ordering is enough:
+//   * retain: relaxed. A new reference is made from an existing one, which already keeps the owner
+//     alive; nothing is published by the increment.
+//   * release: if an acquire load sees 1, this handle is the only reference left: no other thread
+//     can increment (it would need a reference) and every earlier decrement, made with release
+//     ordering, happens-before this load, so their reads of the memory are done. That skips the
+//     read-modify-write for the common single-owner case. Otherwise fetch_sub(acq_rel): the release
+//     half publishes this owner's reads, the acquire half (for the one that reaches zero) sees all
+//     of the others' before the memory is returned [R-BYT-3].
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace arena::detail {
+
+struct Owner;
+
+// What an owner kind does at each step of an allocation's life. Functions never throw.
+struct OwnerOps {
+  void (*last_release)(Owner*) noexcept;   // the last reference is gone: return the memory
+  void (*note_frozen)(Owner*) noexcept;    // a Buffer over arena memory was frozen (metrics)
+  void (*spill_release)(Owner*) noexcept;  // auto-spill: count the spill, then return the memory
+};
+
+struct Owner {
+  std::atomic<std::uint32_t> refs{0};  // references held by Buffers and Bytes
+  const OwnerOps* ops = nullptr;
+};
+
+// Terminates: a reference count would wrap (more than 2^32 - 1 live references to one owner).
+[[noreturn]] void refcount_overflow() noexcept;
+
+inline void retain(Owner* owner) noexcept {
+  if (owner->refs.fetch_add(1, std::memory_order_relaxed) == UINT32_MAX) [[unlikely]] refcount_overflow();
+}
+
+inline void release(Owner* owner) noexcept {
+  if (owner->refs.load(std::memory_order_acquire) == 1 ||
+      owner->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    owner->ops->last_release(owner);
+  }
+}
+
+}  // namespace arena::detail

@@ -1,0 +1,167 @@
+// FixedArena: an arena of equal slots, claimed lock-free from an atomic bitmap [R-FIX-*, R-RAW-1/2].
+//
+// Design (also in docs/ARCHITECTURE.md):
+//
+//   backing  [ slot 0 | slot 1 | ... | slot n-1 ]        n * slot_capacity bytes, one allocation
+//   bitmap   [ word 0 ][ word 1 ] ...                     one 64-byte line per word; a word holds
+//            bits 0..61: slot free? bit 62: waiter flag,  62 slots and two flag bits
+//            bit 63: arena dead (no handle left)
+//   metadata [ SlotMeta 0 ][ SlotMeta 1 ] ...             one 64-byte line per slot: the owner
+//            refs | ops | arena | allocs frees frozen     record (refcount) Bytes point at, plus
+//            spills | scrubbed                            the slot's own metric counters
+//
+// * Claim: each thread keeps a per-arena start hint (the word of its last successful claim) in a
+//   small thread-local table. A claim loads that word, takes the lowest free bit with one
+//   fetch_and (acq_rel: it acquires the previous owner's writes), and otherwise scans on, word by
+//   word, wrapping once. A thread that frees and allocates again gets the same, cache-hot slot back;
+//   two threads start in different words and do not share a line. There is no per-thread cache of
+//   slots, so no slot can be stranded: the bitmap is the only truth, and an arena of N slots serves
+//   N live buffers whichever threads freed them, even threads that have exited.
+// * Release (last Buffer/Bytes reference gone): scrub if InitPolicy::zero, bump the slot's counter,
+//   then publish the free bit with one fetch_or (release). Nothing in the arena is touched after
+//   the publish unless the word says the arena is dead (see lifetime).
+// * Metrics: counters live in the slot's own metadata line and are written only by the slot's
+//   current owner (the bitmap claim/publish orders successive owners), so they are plain
+//   load+store increments, never a shared read-modify-write. Failures, which own no slot, go to a
+//   few striped atomics. metrics() sums the slots: O(slot_count), exact at quiescence.
+// * Allocation-free: allocate, write, freeze, copy, slice and destroy make no heap allocation; the
+//   refcount is the slot's metadata, and a sole owner releases without a read-modify-write.
+// * Lifetime: arena handles are counted (only copies of the handle touch that count). When the
+//   last handle goes, every bitmap word gets the dead flag by fetch_or; the words' previous values
+//   say how many slots are still held, and an orphan counter waits for exactly those: a release
+//   whose publish returns a word with the dead flag decrements it, and whoever brings it to zero
+//   frees the arena. So Bytes can outlive the arena handle, at no cost to a release.
+//
+// Thread-safety: a FixedArena handle may be used from any number of threads at once; copies share
+// one arena. ArenaFull is "no free slot seen in one pass", not a linearizable emptiness check:
+// under concurrency it may be reported while another thread frees a slot behind the scan [R-FIX-6].
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "arena/buffer.hpp"
+#include "arena/dealloc.hpp"
+#include "arena/error.hpp"
+#include "arena/metrics.hpp"
+#include "arena/options.hpp"
+#include "arena/region_spec.hpp"
+#include "arena/unfaulted.hpp"
+
+namespace arena {
+
+namespace detail {
+class FixedState;
+}
+
+class FixedArena {
+ public:
+  class Builder;
+  class RawBuilder;
+
+  // `slot_count` slots of `slot_capacity` bytes each (rounded up to the alignment) [R-FIX-1].
+  static Builder with_slot_capacity(std::size_t slot_count, std::size_t slot_capacity);
+  // `slot_count` slots sharing `total_bytes`: slot capacity = ceil(total_bytes / slot_count).
+  static Builder with_arena_capacity(std::size_t slot_count, std::size_t total_bytes);
+  // Over caller memory [ptr, ptr + len), freed by `dealloc` when the last owner goes [R-RAW-1/4].
+  // The caller vouches that the region is valid, exclusive, and lives until `dealloc` runs.
+  static RawBuilder from_raw(void* ptr, std::size_t len, SlotSpec spec, Dealloc dealloc);
+  // Over a buffer the caller keeps alive for the arena's whole life (never freed by the arena).
+  static RawBuilder from_static(std::span<std::byte> region, SlotSpec spec);
+
+  // Copies share one arena; the arena's memory lives until the last handle, Buffer and Bytes go.
+  FixedArena(const FixedArena& other) noexcept;
+  FixedArena& operator=(const FixedArena& other) noexcept;
+  FixedArena(FixedArena&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  FixedArena& operator=(FixedArena&& other) noexcept;
+  ~FixedArena();
+
+  // A Buffer over a free slot (capacity slot_capacity(), size 0), or Errc::arena_full [R-FIX-5].
+  // Makes no heap allocation.
+  Result<Buffer> allocate();
+
+  std::size_t slot_count() const noexcept;
+  // The slot capacity in bytes, after rounding up to the alignment.
+  std::size_t slot_capacity() const noexcept;
+  std::size_t alignment() const noexcept;
+  InitPolicy init_policy() const noexcept;
+  bool auto_spill_enabled() const noexcept;
+  // A snapshot of the counters and gauges; O(slot_count) (it sums per-slot counters) [R-MET-2].
+  FixedMetrics metrics() const;
+  // One line describing the geometry, e.g. "FixedArena{slots=4, slot_capacity=64, alignment=1,
+  // init=uninit, auto_spill=off, raw=no}" [R-MISC-1].
+  std::string describe() const;
+
+  // True when both handles share one arena.
+  friend bool operator==(const FixedArena& a, const FixedArena& b) noexcept { return a.state_ == b.state_; }
+
+ private:
+  friend class detail::FixedState;
+  explicit FixedArena(detail::FixedState* state) noexcept : state_(state) {}
+  detail::FixedState* state_;
+};
+
+// Builder for arenas that allocate their own backing memory [R-FIX-2/3].
+class FixedArena::Builder {
+ public:
+  // Slot alignment (power of two; default 1): each slot starts at a multiple of it and the slot
+  // capacity is rounded up to it. Not a power of two: build() fails with Errc::invalid_alignment.
+  Builder& alignment(std::size_t bytes) noexcept { alignment_ = bytes; return *this; }
+  Builder& init_policy(InitPolicy policy) noexcept { init_ = policy; return *this; }
+  // Prefault stride; default PageSize::detect().
+  Builder& page_size(PageSize page) noexcept { page_ = page; return *this; }
+  // Writes past capacity spill to the heap instead of terminating [R-SPL-*].
+  Builder& auto_spill() noexcept { auto_spill_ = true; return *this; }
+
+  // Validates, allocates the backing memory and prefaults it (when the page size is known).
+  // Errors, checked in this order: invalid_alignment, invalid_argument (zero count or capacity,
+  // PageSize::bytes(0)), size_overflow (rounding, count * capacity, or not allocatable), and
+  // out_of_memory when the memory cannot be had.
+  Result<FixedArena> build() const;
+  // As build(), without touching the pages; see Unfaulted.
+  Result<Unfaulted<FixedArena>> build_unfaulted() const;
+
+ private:
+  friend class FixedArena;
+  Builder(std::size_t slot_count, std::size_t size, bool size_is_total) noexcept
+      : slot_count_(slot_count), size_(size), size_is_total_(size_is_total) {}
+  Result<FixedArena> build_impl(bool prefault) const;
+
+  std::size_t slot_count_;
+  std::size_t size_;     // slot capacity, or total bytes when size_is_total_
+  bool size_is_total_;
+  std::size_t alignment_ = 1;
+  InitPolicy init_ = InitPolicy::uninit;
+  PageSize page_ = PageSize::detect();
+  bool auto_spill_ = false;
+};
+
+// Builder for arenas over caller memory: no prefault (caller memory is never written during
+// build, [R-POL-4]), no auto-spill [R-RAW-1/2].
+class FixedArena::RawBuilder {
+ public:
+  RawBuilder& alignment(std::size_t bytes) noexcept { alignment_ = bytes; return *this; }
+  RawBuilder& init_policy(InitPolicy policy) noexcept { init_ = policy; return *this; }
+
+  // Errors, in order: null_pointer, invalid_alignment, invalid_argument (zero length, count or
+  // size), zero_usable_slots, slot_size_exceeds_backing. On error the Dealloc is not run and the
+  // caller still owns the memory. A RawBuilder builds once; a second build() is invalid_argument.
+  Result<FixedArena> build();
+
+ private:
+  friend class FixedArena;
+  RawBuilder(void* ptr, std::size_t len, SlotSpec spec, Dealloc dealloc) noexcept
+      : ptr_(ptr), len_(len), spec_(spec), dealloc_(std::move(dealloc)) {}
+
+  void* ptr_;
+  std::size_t len_;
+  SlotSpec spec_;
+  Dealloc dealloc_;
+  std::size_t alignment_ = 1;
+  InitPolicy init_ = InitPolicy::uninit;
+  bool built_ = false;
+};
+
+}  // namespace arena

@@ -1,0 +1,177 @@
+// FixedArena's public surface: handles (copy = share), builders and their validation
+// [R-FIX-1..4, R-RAW-1/2]. The mechanics live in fixed_state.cpp.
+#include "arena/fixed_arena.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <new>
+#include <string>
+
+#include "arena/check.hpp"
+#include "backing_memory.hpp"
+#include "fixed_state.hpp"
+
+namespace arena {
+namespace {
+
+constexpr std::size_t kMaxSize = static_cast<std::size_t>(PTRDIFF_MAX);
+constexpr std::size_t kCacheLine = 64;
+
+bool is_power_of_two(std::size_t x) noexcept { return x != 0 && std::has_single_bit(x); }
+
+// Rounds `x` up to a multiple of the power of two `align`; false on overflow.
+bool round_up(std::size_t x, std::size_t align, std::size_t* out) noexcept {
+  if (x > static_cast<std::size_t>(-1) - (align - 1)) return false;
+  *out = (x + align - 1) & ~(align - 1);
+  return true;
+}
+
+Result<detail::FixedState*> make_state(const detail::FixedGeometry& geometry, detail::Backing backing) noexcept {
+  try {
+    return new detail::FixedState(geometry, std::move(backing));
+  } catch (const std::bad_alloc&) {
+    return Errc::out_of_memory;
+  }
+}
+
+const char* to_string(InitPolicy policy) noexcept { return policy == InitPolicy::zero ? "zero" : "uninit"; }
+
+}  // namespace
+
+// --- Handles ---
+
+FixedArena::FixedArena(const FixedArena& other) noexcept : state_(other.state_) {
+  if (state_ != nullptr) state_->add_handle();
+}
+
+FixedArena& FixedArena::operator=(const FixedArena& other) noexcept {
+  FixedArena copy(other);
+  std::swap(state_, copy.state_);
+  return *this;
+}
+
+FixedArena& FixedArena::operator=(FixedArena&& other) noexcept {
+  FixedArena moved(std::move(other));
+  std::swap(state_, moved.state_);
+  return *this;
+}
+
+FixedArena::~FixedArena() {
+  if (state_ != nullptr) state_->drop_handle();
+}
+
+Result<Buffer> FixedArena::allocate() {
+  ARENA_CHECK(state_ != nullptr, "FixedArena::allocate called on a moved-from arena");
+  return state_->allocate();
+}
+
+std::size_t FixedArena::slot_count() const noexcept { return state_->geometry().slot_count; }
+std::size_t FixedArena::slot_capacity() const noexcept { return state_->geometry().slot_capacity; }
+std::size_t FixedArena::alignment() const noexcept { return state_->geometry().alignment; }
+InitPolicy FixedArena::init_policy() const noexcept { return state_->geometry().init; }
+bool FixedArena::auto_spill_enabled() const noexcept { return state_->geometry().auto_spill; }
+
+FixedMetrics FixedArena::metrics() const {
+  ARENA_CHECK(state_ != nullptr, "FixedArena::metrics called on a moved-from arena");
+  return state_->metrics();
+}
+
+std::string FixedArena::describe() const {
+  if (state_ == nullptr) return "FixedArena{moved-from}";
+  const detail::FixedGeometry& g = state_->geometry();
+  return "FixedArena{slots=" + std::to_string(g.slot_count) + ", slot_capacity=" + std::to_string(g.slot_capacity) +
+         ", alignment=" + std::to_string(g.alignment) + ", init=" + to_string(g.init) +
+         ", auto_spill=" + (g.auto_spill ? "on" : "off") + ", raw=" + (state_->backing().self_allocated ? "no" : "yes") + "}";
+}
+
+// --- Builders ---
+
+FixedArena::Builder FixedArena::with_slot_capacity(std::size_t slot_count, std::size_t slot_capacity) {
+  return Builder(slot_count, slot_capacity, false);
+}
+
+FixedArena::Builder FixedArena::with_arena_capacity(std::size_t slot_count, std::size_t total_bytes) {
+  return Builder(slot_count, total_bytes, true);
+}
+
+FixedArena::RawBuilder FixedArena::from_raw(void* ptr, std::size_t len, SlotSpec spec, Dealloc dealloc) {
+  return RawBuilder(ptr, len, spec, std::move(dealloc));
+}
+
+FixedArena::RawBuilder FixedArena::from_static(std::span<std::byte> region, SlotSpec spec) {
+  return RawBuilder(region.data(), region.size(), spec, Dealloc::none());
+}
+
+Result<FixedArena> FixedArena::Builder::build_impl(bool prefault) const {
+  // Validation order of R-FIX-3, with the C++ zero-argument checks after the alignment.
+  if (!is_power_of_two(alignment_)) return Errc::invalid_alignment;
+  if (slot_count_ == 0 || size_ == 0 || page_.is_invalid()) return Errc::invalid_argument;
+  const std::size_t requested = size_is_total_ ? size_ / slot_count_ + (size_ % slot_count_ != 0) : size_;
+  std::size_t slot_capacity = 0;
+  if (!round_up(requested, alignment_, &slot_capacity)) return Errc::size_overflow;
+  if (slot_count_ > kMaxSize / slot_capacity) return Errc::size_overflow;
+  const std::size_t total = slot_count_ * slot_capacity;
+  const std::size_t backing_alignment = std::max(alignment_, kCacheLine);
+  if (total > kMaxSize - (backing_alignment - 1)) return Errc::size_overflow;
+  if (slot_count_ > kMaxSize / sizeof(detail::SlotMeta)) return Errc::size_overflow;
+
+  std::byte* base = detail::allocate_backing(total, backing_alignment);
+  if (base == nullptr) return Errc::out_of_memory;
+  detail::Backing backing;
+  backing.base = base;
+  backing.size = total;
+  backing.alignment = backing_alignment;
+  backing.self_allocated = true;
+  auto state = make_state({slot_count_, slot_capacity, alignment_, init_, auto_spill_}, std::move(backing));
+  if (!state) {
+    detail::free_backing(base, total, backing_alignment);
+    return state.error();
+  }
+  if (prefault) detail::prefault(base, total, page_.value());
+  return FixedArena(*state);
+}
+
+Result<FixedArena> FixedArena::Builder::build() const { return build_impl(true); }
+
+Result<Unfaulted<FixedArena>> FixedArena::Builder::build_unfaulted() const {
+  auto arena = build_impl(false);
+  if (!arena) return arena.error();
+  const detail::Backing& backing = arena->state_->backing();
+  std::byte* base = backing.base;
+  const std::size_t size = backing.size;
+  return Unfaulted<FixedArena>(detail::UnfaultedTag{}, std::move(arena).value(), base, size, page_.value());
+}
+
+Result<FixedArena> FixedArena::RawBuilder::build() {
+  if (built_) return Errc::invalid_argument;  // the Dealloc already belongs to the first arena
+  if (ptr_ == nullptr) return Errc::null_pointer;
+  if (!is_power_of_two(alignment_)) return Errc::invalid_alignment;
+  if (len_ == 0 || spec_.value() == 0) return Errc::invalid_argument;
+  const std::size_t mask = ~(alignment_ - 1);
+  std::size_t slot_count = 0;
+  std::size_t slot_capacity = 0;
+  if (spec_.kind() == SlotSpec::Kind::count) {
+    slot_count = spec_.value();
+    slot_capacity = (len_ / slot_count) & mask;
+    if (slot_capacity == 0) return Errc::zero_usable_slots;
+  } else {
+    slot_capacity = spec_.value() & mask;
+    if (slot_capacity == 0) return Errc::zero_usable_slots;
+    if (slot_capacity > len_) return Errc::slot_size_exceeds_backing;
+    slot_count = len_ / slot_capacity;  // the tail is unused
+  }
+  detail::Backing backing;
+  backing.base = static_cast<std::byte*>(ptr_);
+  backing.size = slot_count * slot_capacity;
+  backing.self_allocated = false;
+  backing.raw_ptr = ptr_;
+  backing.raw_len = len_;
+  backing.dealloc.emplace(std::move(dealloc_));
+  auto state = make_state({slot_count, slot_capacity, alignment_, init_, false}, std::move(backing));
+  if (!state) return state.error();  // the Dealloc is dropped unrun: the caller keeps the memory
+  built_ = true;
+  return FixedArena(*state);
+}
+
+}  // namespace arena
