@@ -17,6 +17,8 @@ namespace {
 
 constexpr std::size_t kMaxSize = static_cast<std::size_t>(PTRDIFF_MAX);
 constexpr std::size_t kCacheLine = 64;
+// FixedSlotMeta stores its bitmap word index in 32 bits.
+constexpr std::size_t kMaxSlots = std::size_t{UINT32_MAX} * detail::kSlotsPerWord;
 
 bool is_power_of_two(std::size_t x) noexcept { return x != 0 && std::has_single_bit(x); }
 
@@ -41,48 +43,44 @@ const char* to_string(InitPolicy policy) noexcept { return policy == InitPolicy:
 
 // --- Handles ---
 
-FixedArena::FixedArena(const FixedArena& other) noexcept : state_(other.state_) {
-  if (state_ != nullptr) state_->add_handle();
+FixedArena::FixedArena(const FixedArena& other) noexcept : core_(other.core_) {
+  if (core_ != nullptr) detail::FixedState::of(*core_).add_handle();
 }
 
 FixedArena& FixedArena::operator=(const FixedArena& other) noexcept {
   FixedArena copy(other);
-  std::swap(state_, copy.state_);
+  std::swap(core_, copy.core_);
   return *this;
 }
 
 FixedArena& FixedArena::operator=(FixedArena&& other) noexcept {
   FixedArena moved(std::move(other));
-  std::swap(state_, moved.state_);
+  std::swap(core_, moved.core_);
   return *this;
 }
 
 FixedArena::~FixedArena() {
-  if (state_ != nullptr) state_->drop_handle();
+  if (core_ != nullptr) detail::FixedState::of(*core_).drop_handle();
 }
 
-Result<Buffer> FixedArena::allocate() {
-  ARENA_CHECK(state_ != nullptr, "FixedArena::allocate called on a moved-from arena");
-  return state_->allocate();
-}
-
-std::size_t FixedArena::slot_count() const noexcept { return state_->geometry().slot_count; }
-std::size_t FixedArena::slot_capacity() const noexcept { return state_->geometry().slot_capacity; }
-std::size_t FixedArena::alignment() const noexcept { return state_->geometry().alignment; }
-InitPolicy FixedArena::init_policy() const noexcept { return state_->geometry().init; }
-bool FixedArena::auto_spill_enabled() const noexcept { return state_->geometry().auto_spill; }
+std::size_t FixedArena::slot_count() const noexcept { return core_->slot_count; }
+std::size_t FixedArena::slot_capacity() const noexcept { return core_->slot_capacity; }
+std::size_t FixedArena::alignment() const noexcept { return detail::FixedState::of(*core_).geometry().alignment; }
+InitPolicy FixedArena::init_policy() const noexcept { return detail::FixedState::of(*core_).geometry().init; }
+bool FixedArena::auto_spill_enabled() const noexcept { return core_->auto_spill; }
 
 FixedMetrics FixedArena::metrics() const {
-  ARENA_CHECK(state_ != nullptr, "FixedArena::metrics called on a moved-from arena");
-  return state_->metrics();
+  ARENA_CHECK(core_ != nullptr, "FixedArena::metrics called on a moved-from arena");
+  return detail::FixedState::of(*core_).metrics();
 }
 
 std::string FixedArena::describe() const {
-  if (state_ == nullptr) return "FixedArena{moved-from}";
-  const detail::FixedGeometry& g = state_->geometry();
+  if (core_ == nullptr) return "FixedArena{moved-from}";
+  const detail::FixedState& state = detail::FixedState::of(*core_);
+  const detail::FixedGeometry& g = state.geometry();
   return "FixedArena{slots=" + std::to_string(g.slot_count) + ", slot_capacity=" + std::to_string(g.slot_capacity) +
          ", alignment=" + std::to_string(g.alignment) + ", init=" + to_string(g.init) +
-         ", auto_spill=" + (g.auto_spill ? "on" : "off") + ", raw=" + (state_->backing().self_allocated ? "no" : "yes") + "}";
+         ", auto_spill=" + (g.auto_spill ? "on" : "off") + ", raw=" + (state.backing().self_allocated ? "no" : "yes") + "}";
 }
 
 // --- Builders ---
@@ -114,7 +112,7 @@ Result<FixedArena> FixedArena::Builder::build_impl(bool prefault) const {
   const std::size_t total = slot_count_ * slot_capacity;
   const std::size_t backing_alignment = std::max(alignment_, kCacheLine);
   if (total > kMaxSize - (backing_alignment - 1)) return Errc::size_overflow;
-  if (slot_count_ > kMaxSize / sizeof(detail::SlotMeta)) return Errc::size_overflow;
+  if (slot_count_ > kMaxSlots) return Errc::size_overflow;
 
   std::byte* base = detail::allocate_backing(total, backing_alignment);
   if (base == nullptr) return Errc::out_of_memory;
@@ -137,7 +135,7 @@ Result<FixedArena> FixedArena::Builder::build() const { return build_impl(true);
 Result<Unfaulted<FixedArena>> FixedArena::Builder::build_unfaulted() const {
   auto arena = build_impl(false);
   if (!arena) return arena.error();
-  const detail::Backing& backing = arena->state_->backing();
+  const detail::Backing& backing = detail::FixedState::of(*arena->core_).backing();
   std::byte* base = backing.base;
   const std::size_t size = backing.size;
   return Unfaulted<FixedArena>(detail::UnfaultedTag{}, std::move(arena).value(), base, size, page_.value());
@@ -161,6 +159,7 @@ Result<FixedArena> FixedArena::RawBuilder::build() {
     if (slot_capacity > len_) return Errc::slot_size_exceeds_backing;
     slot_count = len_ / slot_capacity;  // the tail is unused
   }
+  if (slot_count > kMaxSlots) return Errc::size_overflow;
   detail::Backing backing;
   backing.base = static_cast<std::byte*>(ptr_);
   backing.size = slot_count * slot_capacity;

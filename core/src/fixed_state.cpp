@@ -1,10 +1,10 @@
-// FixedState mechanics: claim with a per-thread start hint, release, metrics, and the orphan
-// protocol.
+// FixedState mechanics: the full claim scan, metrics, scrubbing, and the orphan protocol.
 //
 // Orphan protocol (Bytes outliving the last arena handle), in full:
 //   last handle:  for each word: before = fetch_or(dead)    -> held += taken slots in `before`
+//                 drain every thread cache cell (their slots count as taken: publish them)
 //                 orphans.fetch_add(held); reached 0?        -> delete the state
-//   release:      before = fetch_or(slot bit) on its word
+//   release:      before = fetch_or(slot bit) on its word    (detail::fixed_release, inline)
 //                 dead in `before`?  orphans.fetch_sub(1); reached 0? -> delete the state
 // Every word's read-modify-writes are totally ordered, so each held slot is either counted by the
 // handle pass (its release comes later and sees the dead flag) or released earlier (not counted,
@@ -17,23 +17,24 @@
 #include <cstring>
 
 #include "arena/check.hpp"
+#include "arena/fixed_arena.hpp"
 #include "backing_memory.hpp"
 #include "thread_index.hpp"
 
 namespace arena::detail {
+
+static_assert(offsetof(FixedSlotMeta, owner) == 0, "an Owner* and its FixedSlotMeta* share an address");
+
+__thread FixedThreadTable t_fixed_threads __attribute__((tls_model("initial-exec")));
+
 namespace {
 
-constexpr OwnerOps kSlotOps{&FixedState::last_release, &FixedState::note_frozen, &FixedState::spill_release};
-
-// Per-thread start hints, a tiny direct-mapped table keyed by arena id: the word of the thread's
-// last successful claim in that arena. Plain thread-local data (zero-initialised, no guard, no
-// destructor); initial-exec so that reaching it is one segment-relative load.
-struct HintTable {
-  static constexpr unsigned kEntries = 16;
-  std::uint64_t tag[kEntries];
-  std::size_t word[kEntries];
-};
-thread_local HintTable t_hints __attribute__((tls_model("initial-exec")));
+void fixed_last_release(Owner* owner) noexcept { fixed_release(fixed_meta_of(owner)); }
+void fixed_note_frozen(Owner* owner) noexcept { fixed_meta_of(owner).frozen.bump(); }
+void fixed_spill_release(Owner* owner) noexcept {
+  fixed_meta_of(owner).spills.bump();
+  fixed_release(fixed_meta_of(owner));
+}
 
 std::uint64_t next_arena_id() noexcept {
   static std::atomic<std::uint64_t> next{1};
@@ -50,6 +51,38 @@ std::uint64_t mix(std::uint64_t x) noexcept {
 
 }  // namespace
 
+const OwnerOps kFixedSlotOps{&fixed_last_release, &fixed_note_frozen, &fixed_spill_release};
+
+void fixed_scrub(FixedSlotMeta& meta) noexcept {
+  FixedCore& core = *meta.core;
+  const auto slot = static_cast<std::size_t>(&meta - core.metas);
+  secure_zero(core.base + slot * core.slot_capacity, core.slot_capacity);  // before it is free [R-REL-1]
+  meta.scrubbed = true;
+}
+
+void fixed_double_release(FixedCore& core, std::size_t slot) noexcept {
+  ARENA_CHECK(false, "FixedArena: slot %zu of %zu released twice (a Buffer or Bytes was destroyed twice?)", slot,
+              core.slot_count);
+  __builtin_unreachable();
+}
+
+void fixed_orphan_release(FixedCore& core) noexcept { FixedState::of(core).orphan_release_done(); }
+
+void fixed_publish(FixedSlotMeta& meta) noexcept {
+  FixedCore& core = *meta.core;
+  const std::uint64_t bit = std::uint64_t{1} << meta.bit;
+  const std::size_t word = meta.word;
+  // acq_rel: release publishes this owner's writes (and the wipe) to the next claimer; acquire
+  // orders the dead-flag check after it.
+  const std::uint64_t before = core.words[word].bits.fetch_or(bit, std::memory_order_acq_rel);
+  if ((before & (bit | kDeadFlag)) != 0) [[unlikely]] {
+    if ((before & bit) != 0) fixed_double_release(core, word * kSlotsPerWord + meta.bit);
+    fixed_orphan_release(core);
+  }
+}
+
+Result<Buffer> fixed_allocate_slow(FixedCore& core) noexcept { return FixedState::of(core).allocate_slow(); }
+
 void StripedCounter::add(std::uint64_t n) noexcept {
   stripes_[this_thread_index() % kStripes].value.fetch_add(n, std::memory_order_relaxed);
 }
@@ -63,12 +96,22 @@ std::uint64_t StripedCounter::read() const noexcept {
 FixedState::FixedState(const FixedGeometry& geometry, Backing backing)
     : geometry_(geometry),
       backing_(std::move(backing)),
-      id_(next_arena_id()),
       bitmap_(geometry.slot_count),
-      metas_(std::make_unique<SlotMeta[]>(geometry.slot_count)) {
+      metas_(std::make_unique<FixedSlotMeta[]>(geometry.slot_count)) {
+  base = backing_.base;
+  slot_capacity = geometry.slot_capacity;
+  slot_count = geometry.slot_count;
+  word_count = bitmap_.word_count();
+  words = bitmap_.words();
+  metas = metas_.get();
+  id = next_arena_id();
+  zero_init = geometry.init == InitPolicy::zero;
+  auto_spill = geometry.auto_spill;
   for (std::size_t i = 0; i < geometry.slot_count; ++i) {
-    metas_[i].owner.ops = &kSlotOps;
-    metas_[i].state = this;
+    metas_[i].owner.ops = &kFixedSlotOps;
+    metas_[i].core = this;
+    metas_[i].word = static_cast<std::uint32_t>(i / kSlotsPerWord);
+    metas_[i].bit = static_cast<std::uint8_t>(i % kSlotsPerWord);
   }
 }
 
@@ -80,56 +123,28 @@ FixedState::~FixedState() {
   }
 }
 
-std::size_t FixedState::start_word() const noexcept {
-  const unsigned entry = static_cast<unsigned>(id_ % HintTable::kEntries);
-  if (t_hints.tag[entry] == id_) return t_hints.word[entry];
-  return static_cast<std::size_t>(mix(this_thread_index()) % bitmap_.word_count());
+std::size_t FixedState::initial_word() const noexcept {
+  return static_cast<std::size_t>(mix(this_thread_index()) % word_count);
 }
 
-void FixedState::remember_word(std::size_t word) const noexcept {
-  const unsigned entry = static_cast<unsigned>(id_ % HintTable::kEntries);
-  t_hints.tag[entry] = id_;
-  t_hints.word[entry] = word;
-}
-
-Result<Buffer> FixedState::allocate() noexcept {
-  const std::size_t slot = bitmap_.claim_any(start_word());
-  if (slot == SlotBitmap::kNone) [[unlikely]] {
-    failures_.add(1);
-    return Errc::arena_full;
+Result<Buffer> FixedState::allocate_slow() noexcept {
+  const unsigned entry = fixed_thread_entry(id);
+  if (t_fixed_threads.tag[entry] != id) claim_thread_entry(*this, entry);  // first use here (or a collision)
+  const std::size_t slot = bitmap_.claim_any(t_fixed_threads.word[entry]);
+  if (slot != SlotBitmap::kNone) {
+    t_fixed_threads.word[entry] = SlotBitmap::word_of(slot);  // start here next time
+    return fixed_take(*this, metas_[slot]);
   }
-  remember_word(SlotBitmap::word_of(slot));
-  SlotMeta& meta = metas_[slot];
-  meta.allocations.bump();
-  std::byte* data = slot_data(slot);
-  if (geometry_.init == InitPolicy::zero && !meta.scrubbed) std::memset(data, 0, geometry_.slot_capacity);  // cold slot
-  meta.owner.refs.store(1, std::memory_order_relaxed);  // published to other threads by whoever moves the Buffer
-  return BufferAccess::make(data, geometry_.slot_capacity, &meta.owner, geometry_.auto_spill);
-}
-
-void FixedState::last_release(Owner* owner) noexcept {
-  SlotMeta& meta = *reinterpret_cast<SlotMeta*>(owner);  // Owner is SlotMeta's first member
-  FixedState& state = *meta.state;
-  const std::size_t slot = state.slot_of(meta);
-  if (state.geometry_.init == InitPolicy::zero) {
-    secure_zero(state.slot_data(slot), state.geometry_.slot_capacity);  // scrub before it is free [R-REL-1]
-    meta.scrubbed = true;
-  }
-  meta.frees.bump();
-  const std::uint64_t before = state.bitmap_.release(slot);  // publish: after this, hands off
-  if ((before & SlotBitmap::kDeadFlag) != 0) [[unlikely]] state.orphan_release_done();
-}
-
-void FixedState::note_frozen(Owner* owner) noexcept { reinterpret_cast<SlotMeta*>(owner)->frozen.bump(); }
-
-void FixedState::spill_release(Owner* owner) noexcept {
-  reinterpret_cast<SlotMeta*>(owner)->spills.bump();
-  last_release(owner);
+  // No free bit in a whole pass: take a slot another thread keeps cached before giving up.
+  if (FixedSlotMeta* meta = steal_cached_slot(*this)) return fixed_take(*this, *meta);
+  failures_.add(1);
+  return Errc::arena_full;
 }
 
 void FixedState::drop_handle() noexcept {
   if (handles_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   const auto held = static_cast<std::int64_t>(bitmap_.mark_all(SlotBitmap::kDeadFlag));
+  drain_cells(*this);  // cached slots were counted in `held`; their publish sees the dead flag
   if (orphans_.fetch_add(held, std::memory_order_acq_rel) + held == 0) delete this;
 }
 
@@ -140,7 +155,7 @@ void FixedState::orphan_release_done() noexcept {
 FixedMetrics FixedState::metrics() const noexcept {
   FixedMetrics m;
   for (std::size_t i = 0; i < geometry_.slot_count; ++i) {
-    const SlotMeta& meta = metas_[i];
+    const FixedSlotMeta& meta = metas_[i];
     m.frees += meta.frees.read();  // frees before allocations: a reader never sees more frees
     m.allocations_ok += meta.allocations.read();
     m.frozen += meta.frozen.read();

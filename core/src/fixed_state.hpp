@@ -1,7 +1,7 @@
-// FixedState: the shared state behind every FixedArena handle, and the slot metadata that Buffers
-// and Bytes point at. The design is described at the top of arena/fixed_arena.hpp; this file holds
-// the mechanics: claim with a per-thread hint, release, metrics, and the orphan protocol that lets
-// Bytes outlive the last arena handle.
+// FixedState: the shared state behind every FixedArena handle. Its first base, FixedCore (in
+// arena/detail/fixed_core.hpp), is what the inline fast paths read; this class adds what only the
+// slow paths need: the bitmap object, the metadata array, failure counters, the backing memory
+// and its deallocator, and the handle/orphan counts that decide when the state is freed.
 #pragma once
 
 #include <atomic>
@@ -12,41 +12,14 @@
 
 #include "arena/buffer.hpp"
 #include "arena/dealloc.hpp"
-#include "arena/detail/owner.hpp"
+#include "arena/detail/fixed_core.hpp"
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
 #include "arena/options.hpp"
 #include "slot_bitmap.hpp"
+#include "slot_cache.hpp"
 
 namespace arena::detail {
-
-class FixedState;
-
-// Single-writer counter: only the current owner of the slot (or thread) writes it, so an
-// increment is a load and a store, not a locked read-modify-write; readers on other threads
-// see a value that is at worst slightly old. Release/acquire keep a reader's view of two counters
-// of one slot in program order (frees never ahead of allocations).
-class OwnedCounter {
- public:
-  void bump() noexcept { value_.store(value_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
-  std::uint64_t read() const noexcept { return value_.load(std::memory_order_acquire); }
-
- private:
-  std::atomic<std::uint64_t> value_{0};
-};
-
-// One per slot, one cache line each: the owner record of the slot plus its own counters.
-struct alignas(64) SlotMeta {
-  Owner owner;                // refcount of the Buffer/Bytes holding the slot; ops = fixed-slot ops
-  FixedState* state = nullptr;
-  OwnedCounter allocations;   // times this slot was claimed
-  OwnedCounter frees;         // times it was returned
-  OwnedCounter frozen;        // freezes of a Buffer over it
-  OwnedCounter spills;        // Buffers over it that spilled to the heap
-  bool scrubbed = false;      // InitPolicy::zero: wiped by a return, so it holds zeros
-};
-static_assert(sizeof(SlotMeta) == 64, "one slot's metadata is one cache line");
-static_assert(offsetof(SlotMeta, owner) == 0, "an Owner* and its SlotMeta* share an address");
 
 // Counters that no slot owns (failed allocations), striped over cache lines by thread.
 class StripedCounter {
@@ -65,8 +38,8 @@ class StripedCounter {
 // Where the backing memory came from and how it goes back.
 struct Backing {
   std::byte* base = nullptr;
-  std::size_t size = 0;         // bytes used by slots (slot_count * slot_capacity)
-  std::size_t alignment = 1;    // alignment passed to allocate_backing (self-allocated only)
+  std::size_t size = 0;       // bytes used by slots (slot_count * slot_capacity)
+  std::size_t alignment = 1;  // alignment passed to allocate_backing (self-allocated only)
   bool self_allocated = true;
   // Raw-backed: the caller's original region and its deallocator.
   void* raw_ptr = nullptr;
@@ -82,48 +55,45 @@ struct FixedGeometry {
   bool auto_spill;
 };
 
-class FixedState {
+class FixedState : public FixedCore {
  public:
-  // Takes ownership of `backing` (on failure too: it is then released). Throws std::bad_alloc.
+  // Does not take over the backing on failure (throws std::bad_alloc): the caller still owns it.
   FixedState(const FixedGeometry& geometry, Backing backing);
   FixedState(const FixedState&) = delete;
   FixedState& operator=(const FixedState&) = delete;
 
+  static FixedState& of(FixedCore& core) noexcept { return static_cast<FixedState&>(core); }
+  static const FixedState& of(const FixedCore& core) noexcept { return static_cast<const FixedState&>(core); }
+
   const FixedGeometry& geometry() const noexcept { return geometry_; }
   const Backing& backing() const noexcept { return backing_; }
 
-  Result<Buffer> allocate() noexcept;
+  // The full claim: a scan of every word from the thread's start word; counts a failure.
+  Result<Buffer> allocate_slow() noexcept;
   FixedMetrics metrics() const noexcept;
 
   // Handle counting. The last drop starts the orphan protocol (and may delete `this`).
   void add_handle() noexcept { handles_.fetch_add(1, std::memory_order_relaxed); }
   void drop_handle() noexcept;
+  // A release that found the dead flag: one fewer orphaned slot (may delete `this`).
+  void orphan_release_done() noexcept;
 
-  // The index of a slot's metadata.
-  std::size_t slot_of(const SlotMeta& meta) const noexcept { return static_cast<std::size_t>(&meta - metas_.get()); }
-  std::byte* slot_data(std::size_t slot) const noexcept { return backing_.base + slot * geometry_.slot_capacity; }
-
-  // Owner operations of fixed slots (static: called through OwnerOps).
-  static void last_release(Owner* owner) noexcept;
-  static void note_frozen(Owner* owner) noexcept;
-  static void spill_release(Owner* owner) noexcept;
+  // Where a thread without a hint starts its scans (threads spread over the words).
+  std::size_t initial_word() const noexcept;
+  CellRegistry& cell_registry() noexcept { return cells_; }
 
   // Exposed for white-box tests.
   const SlotBitmap& bitmap() const noexcept { return bitmap_; }
-  std::uint64_t id() const noexcept { return id_; }
 
  private:
   ~FixedState();
-  std::size_t start_word() const noexcept;
-  void remember_word(std::size_t word) const noexcept;
-  void orphan_release_done() noexcept;
 
   FixedGeometry geometry_;
   Backing backing_;
-  std::uint64_t id_;  // process-unique, never reused: tags this arena in threads' hint tables
   SlotBitmap bitmap_;
-  std::unique_ptr<SlotMeta[]> metas_;
+  std::unique_ptr<FixedSlotMeta[]> metas_;
   StripedCounter failures_;
+  CellRegistry cells_;
   alignas(64) std::atomic<std::uint32_t> handles_{1};
   std::atomic<std::int64_t> orphans_{0};  // slots still held after the last handle went (see .cpp)
 };

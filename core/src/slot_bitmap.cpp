@@ -11,7 +11,7 @@ SlotBitmap::SlotBitmap(std::size_t slot_count, bool all_free)
     : slot_count_(slot_count),
       word_count_(slot_count == 0 ? 0 : (slot_count - 1) / kSlotsPerWord + 1),
       last_word_mask_(0),
-      words_(std::make_unique<Word[]>(word_count_)) {
+      words_(std::make_unique<BitmapWord[]>(word_count_)) {
   if (word_count_ == 0) return;
   const std::size_t tail = slot_count - (word_count_ - 1) * kSlotsPerWord;  // 1..62 slots
   last_word_mask_ = tail == kSlotsPerWord ? kSlotMask : (std::uint64_t{1} << tail) - 1;

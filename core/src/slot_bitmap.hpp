@@ -19,14 +19,16 @@
 #include <cstdint>
 #include <memory>
 
+#include "arena/detail/fixed_core.hpp"
+
 namespace arena::detail {
 
 class SlotBitmap {
  public:
-  static constexpr unsigned kSlotsPerWord = 62;
-  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotsPerWord) - 1;
-  static constexpr std::uint64_t kWaiterFlag = std::uint64_t{1} << 62;
-  static constexpr std::uint64_t kDeadFlag = std::uint64_t{1} << 63;
+  static constexpr unsigned kSlotsPerWord = detail::kSlotsPerWord;
+  static constexpr std::uint64_t kSlotMask = detail::kSlotBitsMask;
+  static constexpr std::uint64_t kWaiterFlag = detail::kWaiterFlag;
+  static constexpr std::uint64_t kDeadFlag = detail::kDeadFlag;
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
   // A bitmap of `slot_count` slots, all free (or all taken when `all_free` is false).
@@ -49,13 +51,12 @@ class SlotBitmap {
   std::size_t mark_all(std::uint64_t flag) noexcept;
 
   bool is_free(std::size_t slot) const noexcept;
+  // The word array (for the inline fast paths of the fixed arena).
+  BitmapWord* words() noexcept { return words_.get(); }
   std::size_t free_count() const noexcept;
   bool any_free() const noexcept;
 
  private:
-  struct alignas(64) Word {
-    std::atomic<std::uint64_t> bits{0};
-  };
   std::uint64_t real_mask(std::size_t word) const noexcept {
     return word + 1 < word_count_ ? kSlotMask : last_word_mask_;
   }
@@ -63,7 +64,7 @@ class SlotBitmap {
   std::size_t slot_count_;
   std::size_t word_count_;
   std::uint64_t last_word_mask_;
-  std::unique_ptr<Word[]> words_;
+  std::unique_ptr<BitmapWord[]> words_;
 };
 
 }  // namespace arena::detail

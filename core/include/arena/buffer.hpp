@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "arena/bytes.hpp"
+#include "arena/detail/fixed_core.hpp"
 #include "arena/detail/owner.hpp"
 #include "arena/error.hpp"
 
@@ -38,7 +39,7 @@ class Buffer {
   Buffer() noexcept = default;
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
-  Buffer(Buffer&& other) noexcept { take(other); }
+  ARENA_ALWAYS_INLINE Buffer(Buffer&& other) noexcept { take(other); }
   Buffer& operator=(Buffer&& other) noexcept {
     if (this != &other) {
       reset();
@@ -47,7 +48,7 @@ class Buffer {
     return *this;
   }
   // An unfrozen buffer returns its slot/block to the arena.
-  ~Buffer() { reset(); }
+  ARENA_ALWAYS_INLINE ~Buffer() { reset(); }
 
   // The capacity the arena granted (unchanged by a spill) [R-BUF-2].
   std::size_t capacity() const noexcept { return arena_capacity_; }
@@ -114,13 +115,13 @@ class Buffer {
   // Makes room for `extra` more bytes (auto-spill only): spills arena storage or grows the heap.
   void grow_for(std::size_t extra);
 
-  void reset() noexcept {
+  ARENA_ALWAYS_INLINE void reset() noexcept {
     if (owner_ != nullptr) detail::release(std::exchange(owner_, nullptr));
     data_ = nullptr;
     size_ = storage_capacity_ = arena_capacity_ = 0;
     spilled_ = false;
   }
-  void take(Buffer& other) noexcept {
+  ARENA_ALWAYS_INLINE void take(Buffer& other) noexcept {
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
     storage_capacity_ = std::exchange(other.storage_capacity_, 0);
@@ -155,7 +156,7 @@ struct BufferAccess {
 };
 }  // namespace detail
 
-inline void Buffer::put(std::span<const std::byte> data) {
+ARENA_ALWAYS_INLINE void Buffer::put(std::span<const std::byte> data) {
   const std::size_t n = data.size();
   if (n <= storage_capacity_ - size_) [[likely]] {
     if (n != 0) std::memcpy(data_ + size_, data.data(), n);
@@ -165,7 +166,7 @@ inline void Buffer::put(std::span<const std::byte> data) {
   put_slow(data.data(), n);
 }
 
-inline void Buffer::put_bytes(std::byte value, std::size_t n) {
+ARENA_ALWAYS_INLINE void Buffer::put_bytes(std::byte value, std::size_t n) {
   if (n <= storage_capacity_ - size_) [[likely]] {
     if (n != 0) std::memset(data_ + size_, static_cast<int>(value), n);
     size_ += n;
@@ -180,9 +181,9 @@ inline Result<void> Buffer::try_put(std::span<const std::byte> data) {
   return {};
 }
 
-inline Bytes Buffer::freeze() && {
+ARENA_ALWAYS_INLINE Bytes Buffer::freeze() && {
   detail::Owner* owner = std::exchange(owner_, nullptr);
-  if (owner != nullptr && !spilled_) owner->ops->note_frozen(owner);
+  if (owner != nullptr && !spilled_) detail::note_frozen(owner);
   Bytes frozen(data_, size_, owner);  // the Buffer's reference moves into the Bytes
   data_ = nullptr;
   size_ = storage_capacity_ = arena_capacity_ = 0;

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "arena/detail/fixed_core.hpp"
 #include "arena/detail/owner.hpp"
 
 namespace arena {
@@ -50,7 +51,7 @@ class Bytes {
     swap(copy);
     return *this;
   }
-  Bytes(Bytes&& other) noexcept
+  ARENA_ALWAYS_INLINE Bytes(Bytes&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)),
         size_(std::exchange(other.size_, 0)),
         owner_(std::exchange(other.owner_, nullptr)) {}
@@ -60,7 +61,7 @@ class Bytes {
     return *this;
   }
   // The last reference returns the slot/block to its arena (or frees the heap memory).
-  ~Bytes() {
+  ARENA_ALWAYS_INLINE ~Bytes() {
     if (owner_ != nullptr) detail::release(owner_);
   }
 

@@ -38,12 +38,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <span>
 #include <string>
 #include <utility>
 
 #include "arena/buffer.hpp"
+#include "arena/check.hpp"
 #include "arena/dealloc.hpp"
+#include "arena/detail/fixed_core.hpp"
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
 #include "arena/options.hpp"
@@ -54,7 +57,7 @@ namespace arena {
 
 namespace detail {
 class FixedState;
-}
+}  // namespace detail
 
 class FixedArena {
  public:
@@ -74,12 +77,12 @@ class FixedArena {
   // Copies share one arena; the arena's memory lives until the last handle, Buffer and Bytes go.
   FixedArena(const FixedArena& other) noexcept;
   FixedArena& operator=(const FixedArena& other) noexcept;
-  FixedArena(FixedArena&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  FixedArena(FixedArena&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
   FixedArena& operator=(FixedArena&& other) noexcept;
   ~FixedArena();
 
   // A Buffer over a free slot (capacity slot_capacity(), size 0), or Errc::arena_full [R-FIX-5].
-  // Makes no heap allocation.
+  // Makes no heap allocation. Inline: the common case is one load and one fetch_and.
   Result<Buffer> allocate();
 
   std::size_t slot_count() const noexcept;
@@ -95,12 +98,12 @@ class FixedArena {
   std::string describe() const;
 
   // True when both handles share one arena.
-  friend bool operator==(const FixedArena& a, const FixedArena& b) noexcept { return a.state_ == b.state_; }
+  friend bool operator==(const FixedArena& a, const FixedArena& b) noexcept { return a.core_ == b.core_; }
 
  private:
   friend class detail::FixedState;
-  explicit FixedArena(detail::FixedState* state) noexcept : state_(state) {}
-  detail::FixedState* state_;
+  explicit FixedArena(detail::FixedCore* core) noexcept : core_(core) {}
+  detail::FixedCore* core_;  // a detail::FixedState
 };
 
 // Builder for arenas that allocate their own backing memory [R-FIX-2/3].
@@ -163,5 +166,52 @@ class FixedArena::RawBuilder {
   InitPolicy init_ = InitPolicy::uninit;
   bool built_ = false;
 };
+
+// --- Implementation ---
+
+namespace detail {
+
+// The full claim (scan of every word) and failure accounting: core/src/fixed_state.cpp.
+Result<Buffer> fixed_allocate_slow(FixedCore& core) noexcept;
+
+// Hands out a slot just claimed (from the bitmap or a cache cell): count it, zero it if cold under
+// InitPolicy::zero, wrap it.
+ARENA_ALWAYS_INLINE Buffer fixed_take(FixedCore& core, FixedSlotMeta& meta) noexcept {
+  meta.allocations.bump();
+  std::byte* data = core.base + static_cast<std::size_t>(&meta - core.metas) * core.slot_capacity;
+  if (core.zero_init && !meta.scrubbed) [[unlikely]] std::memset(data, 0, core.slot_capacity);  // cold slot
+  meta.owner.refs.store(1, std::memory_order_relaxed);  // the Buffer's reference
+  return BufferAccess::make(data, core.slot_capacity, &meta.owner, core.auto_spill);
+}
+
+// Fast path: this thread's cached slot, else one try at the lowest free bit of its hinted word;
+// else the full claim (scan, then other threads' cached slots).
+ARENA_ALWAYS_INLINE Result<Buffer> fixed_allocate(FixedCore& core) noexcept {
+  const FixedThreadTable& table = t_fixed_threads;
+  const unsigned entry = fixed_thread_entry(core.id);
+  if (table.tag[entry] == core.id) [[likely]] {
+    if (CacheCell* cell = table.cell[entry]) {
+      if (FixedSlotMeta* meta = cell_pop(*cell)) return fixed_take(core, *meta);
+    }
+    const std::size_t word_index = table.word[entry];
+    std::atomic<std::uint64_t>& word = core.words[word_index].bits;
+    const std::uint64_t free_bits = word.load(std::memory_order_relaxed) & kSlotBitsMask;
+    if (free_bits != 0) {
+      const std::uint64_t bit = free_bits & (~free_bits + 1);  // lowest free slot
+      // acq_rel: the acquire half sees every write of the slot's previous owner (and its wipe).
+      if ((word.fetch_and(~bit, std::memory_order_acq_rel) & bit) != 0) {
+        return fixed_take(core, core.metas[word_index * kSlotsPerWord + static_cast<std::size_t>(std::countr_zero(bit))]);
+      }
+    }
+  }
+  return fixed_allocate_slow(core);
+}
+
+}  // namespace detail
+
+inline Result<Buffer> FixedArena::allocate() {
+  ARENA_CHECK(core_ != nullptr, "FixedArena::allocate called on a moved-from arena");
+  return detail::fixed_allocate(*core_);
+}
 
 }  // namespace arena

@@ -19,6 +19,10 @@
 #include <atomic>
 #include <cstdint>
 
+// Forces inlining of the few functions on the allocate/freeze/release fast path: without it GCC
+// keeps them out of line at their size, and a Result<Buffer> then round-trips through memory.
+#define ARENA_ALWAYS_INLINE __attribute__((always_inline)) inline
+
 namespace arena::detail {
 
 struct Owner;
@@ -38,15 +42,10 @@ struct Owner {
 // Terminates: a reference count would wrap (more than 2^32 - 1 live references to one owner).
 [[noreturn]] void refcount_overflow() noexcept;
 
-inline void retain(Owner* owner) noexcept {
+ARENA_ALWAYS_INLINE void retain(Owner* owner) noexcept {
   if (owner->refs.fetch_add(1, std::memory_order_relaxed) == UINT32_MAX) [[unlikely]] refcount_overflow();
 }
 
-inline void release(Owner* owner) noexcept {
-  if (owner->refs.load(std::memory_order_acquire) == 1 ||
-      owner->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    owner->ops->last_release(owner);
-  }
-}
+// release(Owner*) is in arena/detail/fixed_core.hpp: it handles fixed slots inline.
 
 }  // namespace arena::detail
