@@ -6,31 +6,40 @@
 //   bitmap   [ word 0 ][ word 1 ] ...                     one 64-byte line per word; a word holds
 //            bits 0..61: slot free? bit 62: waiter flag,  62 slots and two flag bits
 //            bit 63: arena dead (no handle left)
-//   metadata [ SlotMeta 0 ][ SlotMeta 1 ] ...             one 64-byte line per slot: the owner
+//   metadata [ FixedSlotMeta 0 ][ FixedSlotMeta 1 ] ...   one 64-byte line per slot: the owner
 //            refs | ops | arena | allocs frees frozen     record (refcount) Bytes point at, plus
-//            spills | scrubbed                            the slot's own metric counters
+//            spills | word, bit | scrubbed                the slot's own metric counters
+//   per thread, per arena: a start hint (bitmap word) and a one-slot cache cell
 //
-// * Claim: each thread keeps a per-arena start hint (the word of its last successful claim) in a
-//   small thread-local table. A claim loads that word, takes the lowest free bit with one
-//   fetch_and (acq_rel: it acquires the previous owner's writes), and otherwise scans on, word by
-//   word, wrapping once. A thread that frees and allocates again gets the same, cache-hot slot back;
-//   two threads start in different words and do not share a line. There is no per-thread cache of
-//   slots, so no slot can be stranded: the bitmap is the only truth, and an arena of N slots serves
-//   N live buffers whichever threads freed them, even threads that have exited.
+// * Allocate: (1) the slot in this thread's cache cell, if any: plain loads and stores; (2) the
+//   lowest free bit of the thread's hinted word, claimed with one fetch_and (acq_rel: it acquires
+//   the previous owner's writes); (3) a scan of every word from there, wrapping once; (4) a slot
+//   cached by another thread (stolen, see below); only then Errc::arena_full.
 // * Release (last Buffer/Bytes reference gone): scrub if InitPolicy::zero, bump the slot's counter,
-//   then publish the free bit with one fetch_or (release). Nothing in the arena is touched after
-//   the publish unless the word says the arena is dead (see lifetime).
+//   then park the slot in this thread's cell if it is empty (so the next allocate here gets the
+//   same, cache-hot slot back without an atomic read-modify-write), else publish the free bit with
+//   one fetch_or. Nothing of the arena is touched after the publish unless the word says the arena
+//   is dead (see lifetime).
+// * Thread cache, and why no slot is ever stranded: a cached slot stays "taken" in the bitmap, and
+//   its cell is reachable from the arena. The owner thread touches its cell with plain stores and a
+//   compiler fence; anyone else (a thief, the arena's teardown, thread exit) takes the cell's admin
+//   flag and issues membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which makes every thread of the
+//   process execute a full barrier: the asymmetric Dekker pattern (core/src/slot_cache.cpp). So an
+//   arena of N slots serves N live buffers at once, whichever threads freed them, even threads that
+//   have exited (their cells are emptied at exit). Where membarrier is unavailable, or with the
+//   environment variable ARENA_THREAD_CACHE=0, there is no cache and steps (2)-(3) do all the work.
 // * Metrics: counters live in the slot's own metadata line and are written only by the slot's
-//   current owner (the bitmap claim/publish orders successive owners), so they are plain
-//   load+store increments, never a shared read-modify-write. Failures, which own no slot, go to a
-//   few striped atomics. metrics() sums the slots: O(slot_count), exact at quiescence.
+//   current owner (claims and publishes order successive owners), so they are plain load+store
+//   increments, never a shared read-modify-write. Failures, which own no slot, go to a few striped
+//   atomics. metrics() sums the slots: O(slot_count), exact at quiescence.
 // * Allocation-free: allocate, write, freeze, copy, slice and destroy make no heap allocation; the
 //   refcount is the slot's metadata, and a sole owner releases without a read-modify-write.
 // * Lifetime: arena handles are counted (only copies of the handle touch that count). When the
 //   last handle goes, every bitmap word gets the dead flag by fetch_or; the words' previous values
-//   say how many slots are still held, and an orphan counter waits for exactly those: a release
-//   whose publish returns a word with the dead flag decrements it, and whoever brings it to zero
-//   frees the arena. So Bytes can outlive the arena handle, at no cost to a release.
+//   say how many slots are still held (cached ones included: the teardown publishes them), and an
+//   orphan counter waits for exactly those: a release whose publish returns a word with the dead
+//   flag decrements it, and whoever brings it to zero frees the arena. So Bytes can outlive the
+//   arena handle, at no cost to a release.
 //
 // Thread-safety: a FixedArena handle may be used from any number of threads at once; copies share
 // one arena. ArenaFull is "no free slot seen in one pass", not a linearizable emptiness check:
