@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "arena/options.hpp"
 #include "arena/unfaulted.hpp"
@@ -30,6 +31,15 @@ std::byte* allocate_backing(std::size_t size, std::size_t alignment) noexcept {
 
 void free_backing(std::byte* ptr, std::size_t size, std::size_t alignment) noexcept {
   ::operator delete(ptr, size, std::align_val_t{alignment});
+}
+
+void release_backing(Backing& backing) noexcept {
+  if (backing.self_allocated) {
+    free_backing(backing.base, backing.size, backing.alignment);
+  } else if (backing.dealloc) {
+    std::move (*backing.dealloc)(backing.raw_ptr, backing.raw_len);
+    backing.dealloc.reset();
+  }
 }
 
 void secure_zero(std::byte* ptr, std::size_t size) noexcept {

@@ -18,15 +18,18 @@ void Buffer::grow_for(std::size_t extra) {
   detail::HeapBlock* block = detail::HeapBlock::create(capacity);  // throws std::bad_alloc; Buffer unchanged
   if (size_ != 0) std::memcpy(block->data(), data_, size_);
   detail::Owner* previous = owner_;
+  const std::byte* previous_data = data_;
+  const std::uint64_t previous_tag = tag_;
   const bool was_spilled = spilled_;
   owner_ = &block->owner;
+  tag_ = 0;
   data_ = block->data();
   storage_capacity_ = capacity;
   spilled_ = true;
   if (previous != nullptr) {
     // Arena storage: count the spill and give the slot back now [R-SPL-1]. Heap storage: free it.
-    if (was_spilled) previous->ops->last_release(previous);
-    else previous->ops->spill_release(previous);
+    if (was_spilled) previous->ops->last_release(previous, previous_data, previous_tag);
+    else previous->ops->spill_release(previous, previous_data, previous_tag);
   }
 }
 

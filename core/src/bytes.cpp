@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "arena/check.hpp"
 #include "heap_block.hpp"
 
 namespace arena {
@@ -18,11 +19,15 @@ struct VectorOwner {
 };
 static_assert(offsetof(VectorOwner, owner) == 0);
 
-void vector_last_release(detail::Owner* owner) noexcept {
+void vector_last_release(detail::Owner* owner, const std::byte*, std::uint64_t) noexcept {
   delete reinterpret_cast<VectorOwner*>(owner);  // `owner` is the first member (offset 0)
 }
-void vector_not_arena(detail::Owner*) noexcept {}
-const detail::OwnerOps kVectorOps{&vector_last_release, &vector_not_arena, &vector_last_release};
+void vector_not_arena(detail::Owner*, std::uint64_t) noexcept {}
+void vector_no_external(detail::Owner*, const std::byte*, std::uint64_t) noexcept {
+  ARENA_CHECK(false, "Bytes: external reference count used on a vector owner");
+}
+const detail::OwnerOps kVectorOps{&vector_last_release, &vector_not_arena, &vector_last_release, &vector_no_external,
+                                  &vector_no_external};
 
 }  // namespace
 

@@ -29,11 +29,14 @@ __thread FixedThreadTable t_fixed_threads __attribute__((tls_model("initial-exec
 
 namespace {
 
-void fixed_last_release(Owner* owner) noexcept { fixed_release(fixed_meta_of(owner)); }
-void fixed_note_frozen(Owner* owner) noexcept { fixed_meta_of(owner).frozen.bump(); }
-void fixed_spill_release(Owner* owner) noexcept {
+void fixed_last_release(Owner* owner, const std::byte*, std::uint64_t) noexcept { fixed_release(fixed_meta_of(owner)); }
+void fixed_note_frozen(Owner* owner, std::uint64_t) noexcept { fixed_meta_of(owner).frozen.bump(); }
+void fixed_spill_release(Owner* owner, const std::byte*, std::uint64_t) noexcept {
   fixed_meta_of(owner).spills.bump();
   fixed_release(fixed_meta_of(owner));
+}
+void fixed_no_external(Owner*, const std::byte*, std::uint64_t) noexcept {
+  ARENA_CHECK(false, "FixedArena: external reference count used on a fixed slot");
 }
 
 std::uint64_t next_arena_id() noexcept {
@@ -51,7 +54,8 @@ std::uint64_t mix(std::uint64_t x) noexcept {
 
 }  // namespace
 
-const OwnerOps kFixedSlotOps{&fixed_last_release, &fixed_note_frozen, &fixed_spill_release};
+const OwnerOps kFixedSlotOps{&fixed_last_release, &fixed_note_frozen, &fixed_spill_release, &fixed_no_external,
+                             &fixed_no_external};
 
 void fixed_scrub(FixedSlotMeta& meta) noexcept {
   FixedCore& core = *meta.core;
@@ -83,16 +87,6 @@ void fixed_publish(FixedSlotMeta& meta) noexcept {
 
 Result<Buffer> fixed_allocate_slow(FixedCore& core) noexcept { return FixedState::of(core).allocate_slow(); }
 
-void StripedCounter::add(std::uint64_t n) noexcept {
-  stripes_[this_thread_index() % kStripes].value.fetch_add(n, std::memory_order_relaxed);
-}
-
-std::uint64_t StripedCounter::read() const noexcept {
-  std::uint64_t sum = 0;
-  for (const Stripe& s : stripes_) sum += s.value.load(std::memory_order_relaxed);
-  return sum;
-}
-
 FixedState::FixedState(const FixedGeometry& geometry, Backing backing)
     : geometry_(geometry),
       backing_(std::move(backing)),
@@ -115,13 +109,7 @@ FixedState::FixedState(const FixedGeometry& geometry, Backing backing)
   }
 }
 
-FixedState::~FixedState() {
-  if (backing_.self_allocated) {
-    free_backing(backing_.base, backing_.size, backing_.alignment);
-  } else if (backing_.dealloc) {
-    std::move (*backing_.dealloc)(backing_.raw_ptr, backing_.raw_len);  // the ORIGINAL region [R-RAW-4]
-  }
-}
+FixedState::~FixedState() { release_backing(backing_); }
 
 std::size_t FixedState::initial_word() const noexcept {
   return static_cast<std::size_t>(mix(this_thread_index()) % word_count);

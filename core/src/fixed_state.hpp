@@ -16,36 +16,12 @@
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
 #include "arena/options.hpp"
+#include "backing_memory.hpp"
 #include "slot_bitmap.hpp"
 #include "slot_cache.hpp"
+#include "striped_counter.hpp"
 
 namespace arena::detail {
-
-// Counters that no slot owns (failed allocations), striped over cache lines by thread.
-class StripedCounter {
- public:
-  void add(std::uint64_t n) noexcept;
-  std::uint64_t read() const noexcept;
-
- private:
-  static constexpr unsigned kStripes = 8;
-  struct alignas(64) Stripe {
-    std::atomic<std::uint64_t> value{0};
-  };
-  Stripe stripes_[kStripes];
-};
-
-// Where the backing memory came from and how it goes back.
-struct Backing {
-  std::byte* base = nullptr;
-  std::size_t size = 0;       // bytes used by slots (slot_count * slot_capacity)
-  std::size_t alignment = 1;  // alignment passed to allocate_backing (self-allocated only)
-  bool self_allocated = true;
-  // Raw-backed: the caller's original region and its deallocator.
-  void* raw_ptr = nullptr;
-  std::size_t raw_len = 0;
-  std::optional<Dealloc> dealloc;
-};
 
 struct FixedGeometry {
   std::size_t slot_count;

@@ -11,14 +11,18 @@ namespace {
 
 constexpr std::size_t kHeaderBytes = (sizeof(HeapBlock) + 15) / 16 * 16;
 
-void heap_block_last_release(Owner* owner) noexcept {
+void heap_block_last_release(Owner* owner, const std::byte*, std::uint64_t) noexcept {
   HeapBlock* block = HeapBlock::from_owner(owner);
   block->~HeapBlock();
   ::operator delete(static_cast<void*>(block));
 }
-void heap_block_not_arena(Owner*) noexcept {}
+void heap_block_not_arena(Owner*, std::uint64_t) noexcept {}
+void heap_block_no_external(Owner*, const std::byte*, std::uint64_t) noexcept {
+  ARENA_CHECK(false, "heap block: external reference count used on a heap owner");
+}
 
-const OwnerOps kHeapBlockOps{&heap_block_last_release, &heap_block_not_arena, &heap_block_last_release};
+const OwnerOps kHeapBlockOps{&heap_block_last_release, &heap_block_not_arena, &heap_block_last_release,
+                             &heap_block_no_external, &heap_block_no_external};
 
 }  // namespace
 

@@ -116,9 +116,10 @@ class Buffer {
   void grow_for(std::size_t extra);
 
   ARENA_ALWAYS_INLINE void reset() noexcept {
-    if (owner_ != nullptr) detail::release(std::exchange(owner_, nullptr));
+    if (owner_ != nullptr) detail::release(std::exchange(owner_, nullptr), data_, tag_);
     data_ = nullptr;
     size_ = storage_capacity_ = arena_capacity_ = 0;
+    tag_ = 0;
     spilled_ = false;
   }
   ARENA_ALWAYS_INLINE void take(Buffer& other) noexcept {
@@ -127,6 +128,7 @@ class Buffer {
     storage_capacity_ = std::exchange(other.storage_capacity_, 0);
     arena_capacity_ = std::exchange(other.arena_capacity_, 0);
     owner_ = std::exchange(other.owner_, nullptr);
+    tag_ = std::exchange(other.tag_, 0);
     auto_spill_ = std::exchange(other.auto_spill_, false);
     spilled_ = std::exchange(other.spilled_, false);
   }
@@ -136,6 +138,7 @@ class Buffer {
   std::size_t storage_capacity_ = 0;  // bytes the current storage holds
   std::size_t arena_capacity_ = 0;    // what capacity() reports
   detail::Owner* owner_ = nullptr;    // one reference on the storage's owner record
+  std::uint64_t tag_ = 0;             // 0, or which buddy block (see Bytes)
   bool auto_spill_ = false;
   bool spilled_ = false;
 };
@@ -145,11 +148,13 @@ class Buffer {
 namespace detail {
 // How arenas (and hazmat regions) construct a Buffer over memory they own.
 struct BufferAccess {
-  static Buffer make(std::byte* data, std::size_t capacity, Owner* owner, bool auto_spill) noexcept {
+  static Buffer make(std::byte* data, std::size_t capacity, Owner* owner, bool auto_spill,
+                     std::uint64_t tag = 0) noexcept {
     Buffer b;
     b.data_ = data;
     b.storage_capacity_ = b.arena_capacity_ = capacity;
     b.owner_ = owner;
+    b.tag_ = tag;
     b.auto_spill_ = auto_spill;
     return b;
   }
@@ -183,8 +188,8 @@ inline Result<void> Buffer::try_put(std::span<const std::byte> data) {
 
 ARENA_ALWAYS_INLINE Bytes Buffer::freeze() && {
   detail::Owner* owner = std::exchange(owner_, nullptr);
-  if (owner != nullptr && !spilled_) detail::note_frozen(owner);
-  Bytes frozen(data_, size_, owner);  // the Buffer's reference moves into the Bytes
+  if (owner != nullptr && !spilled_) detail::note_frozen(owner, tag_);
+  Bytes frozen(data_, size_, owner, std::exchange(tag_, 0));  // the Buffer's reference moves into the Bytes
   data_ = nullptr;
   size_ = storage_capacity_ = arena_capacity_ = 0;
   spilled_ = false;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -43,8 +44,8 @@ class Bytes {
   static Bytes copy_from(std::string_view text);
 
   // Copies share the memory: O(1), one atomic increment, no allocation.
-  Bytes(const Bytes& other) noexcept : data_(other.data_), size_(other.size_), owner_(other.owner_) {
-    if (owner_ != nullptr) detail::retain(owner_);
+  Bytes(const Bytes& other) noexcept : data_(other.data_), size_(other.size_), owner_(other.owner_), tag_(other.tag_) {
+    if (owner_ != nullptr) detail::retain(owner_, data_, tag_);
   }
   Bytes& operator=(const Bytes& other) noexcept {
     Bytes copy(other);
@@ -54,7 +55,8 @@ class Bytes {
   ARENA_ALWAYS_INLINE Bytes(Bytes&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)),
         size_(std::exchange(other.size_, 0)),
-        owner_(std::exchange(other.owner_, nullptr)) {}
+        owner_(std::exchange(other.owner_, nullptr)),
+        tag_(std::exchange(other.tag_, 0)) {}
   Bytes& operator=(Bytes&& other) noexcept {
     Bytes moved(std::move(other));
     swap(moved);
@@ -62,7 +64,7 @@ class Bytes {
   }
   // The last reference returns the slot/block to its arena (or frees the heap memory).
   ARENA_ALWAYS_INLINE ~Bytes() {
-    if (owner_ != nullptr) detail::release(owner_);
+    if (owner_ != nullptr) detail::release(owner_, data_, tag_);
   }
 
   const std::byte* data() const noexcept { return data_; }
@@ -92,6 +94,7 @@ class Bytes {
     std::swap(data_, other.data_);
     std::swap(size_, other.size_);
     std::swap(owner_, other.owner_);
+    std::swap(tag_, other.tag_);
   }
 
   // Content equality (not identity).
@@ -101,12 +104,13 @@ class Bytes {
   friend class Buffer;
   friend class hazmat::RawRegion;
   // Takes over one reference on `owner` (may be null for memory nobody owns).
-  Bytes(const std::byte* data, std::size_t size, detail::Owner* owner) noexcept
-      : data_(data), size_(size), owner_(owner) {}
+  Bytes(const std::byte* data, std::size_t size, detail::Owner* owner, std::uint64_t tag = 0) noexcept
+      : data_(data), size_(size), owner_(owner), tag_(tag) {}
 
   const std::byte* data_ = nullptr;
   std::size_t size_ = 0;
   detail::Owner* owner_ = nullptr;
+  std::uint64_t tag_ = 0;  // 0, or which block of a buddy arena (order and requested length)
 };
 
 // --- Implementation ---
@@ -118,8 +122,8 @@ namespace detail {
 inline Bytes Bytes::slice(std::size_t begin, std::size_t end) const {
   if (begin > end || end > size_) [[unlikely]] detail::slice_out_of_range(begin, end, size_);
   if (begin == end) return Bytes();
-  if (owner_ != nullptr) detail::retain(owner_);
-  return Bytes(data_ + begin, end - begin, owner_);
+  if (owner_ != nullptr) detail::retain(owner_, data_, tag_);
+  return Bytes(data_ + begin, end - begin, owner_, tag_);
 }
 
 }  // namespace arena

@@ -158,17 +158,19 @@ ARENA_ALWAYS_INLINE void fixed_release(FixedSlotMeta& meta) noexcept {
 }
 
 // Buffer::freeze on arena memory: count the freeze (fixed slots inline).
-ARENA_ALWAYS_INLINE void note_frozen(Owner* owner) noexcept {
+ARENA_ALWAYS_INLINE void note_frozen(Owner* owner, std::uint64_t tag) noexcept {
   if (owner->ops == &kFixedSlotOps) fixed_meta_of(owner).frozen.bump();
-  else owner->ops->note_frozen(owner);
+  else owner->ops->note_frozen(owner, tag);
 }
 
 // The one release every Buffer and Bytes goes through; fixed slots are handled inline.
-ARENA_ALWAYS_INLINE void release(Owner* owner) noexcept {
-  if (owner->refs.load(std::memory_order_acquire) == 1 ||
-      owner->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+ARENA_ALWAYS_INLINE void release(Owner* owner, const std::byte* data, std::uint64_t tag) noexcept {
+  if (tag != 0) [[unlikely]] {
+    owner->ops->release_external(owner, data, tag);
+  } else if (owner->refs.load(std::memory_order_acquire) == 1 ||
+             owner->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     if (owner->ops == &kFixedSlotOps) fixed_release(fixed_meta_of(owner));
-    else owner->ops->last_release(owner);
+    else owner->ops->last_release(owner, data, tag);
   }
 }
 

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 // Forces inlining of the few functions on the allocate/freeze/release fast path: without it GCC
@@ -28,24 +29,35 @@ namespace arena::detail {
 struct Owner;
 
 // What an owner kind does at each step of an allocation's life. Functions never throw.
+// `data` and `tag` are the handle's view and tag: owners that keep their reference counts
+// outside the Owner record (buddy blocks: tag != 0) find the allocation from them.
 struct OwnerOps {
-  void (*last_release)(Owner*) noexcept;   // the last reference is gone: return the memory
-  void (*note_frozen)(Owner*) noexcept;    // a Buffer over arena memory was frozen (metrics)
-  void (*spill_release)(Owner*) noexcept;  // auto-spill: count the spill, then return the memory
+  void (*last_release)(Owner*, const std::byte* data, std::uint64_t tag) noexcept;   // last reference gone
+  void (*note_frozen)(Owner*, std::uint64_t tag) noexcept;                           // a Buffer was frozen
+  void (*spill_release)(Owner*, const std::byte* data, std::uint64_t tag) noexcept;  // auto-spill returns it early
+  void (*retain_external)(Owner*, const std::byte* data, std::uint64_t tag) noexcept;   // tag != 0 only
+  void (*release_external)(Owner*, const std::byte* data, std::uint64_t tag) noexcept;  // tag != 0 only
 };
 
+// The record every Buffer and Bytes points at. Fixed slots and heap blocks count references in
+// `refs` (their handles carry tag 0); a buddy arena has one Owner for all its blocks and counts
+// per block in its own metadata (its handles carry a non-zero tag naming the block).
 struct Owner {
-  std::atomic<std::uint32_t> refs{0};  // references held by Buffers and Bytes
+  std::atomic<std::uint32_t> refs{0};  // references held by Buffers and Bytes (tag 0 owners)
   const OwnerOps* ops = nullptr;
 };
 
 // Terminates: a reference count would wrap (more than 2^32 - 1 live references to one owner).
 [[noreturn]] void refcount_overflow() noexcept;
 
-ARENA_ALWAYS_INLINE void retain(Owner* owner) noexcept {
-  if (owner->refs.fetch_add(1, std::memory_order_relaxed) == UINT32_MAX) [[unlikely]] refcount_overflow();
+ARENA_ALWAYS_INLINE void retain(Owner* owner, const std::byte* data, std::uint64_t tag) noexcept {
+  if (tag == 0) [[likely]] {
+    if (owner->refs.fetch_add(1, std::memory_order_relaxed) == UINT32_MAX) [[unlikely]] refcount_overflow();
+  } else {
+    owner->ops->retain_external(owner, data, tag);
+  }
 }
 
-// release(Owner*) is in arena/detail/fixed_core.hpp: it handles fixed slots inline.
+// release(Owner*, data, tag) is in arena/detail/fixed_core.hpp: it handles fixed slots inline.
 
 }  // namespace arena::detail
