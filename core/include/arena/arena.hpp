@@ -2,6 +2,8 @@
 // which users include explicitly (raw memory access and hwloc placement are opt-in).
 #pragma once
 
+#include "arena/buddy_arena.hpp"
+#include "arena/buddy_geometry.hpp"
 #include "arena/buffer.hpp"
 #include "arena/bytes.hpp"
 #include "arena/check.hpp"
