@@ -158,6 +158,14 @@ struct BufferAccess {
     b.auto_spill_ = auto_spill;
     return b;
   }
+  // Takes the allocation out of a Buffer that never spilled (hazmat raw regions), leaving it empty.
+  static void disown(Buffer& b, std::byte** data, std::size_t* capacity, Owner** owner, std::uint64_t* tag) noexcept {
+    *data = b.data_;
+    *capacity = b.storage_capacity_;
+    *owner = std::exchange(b.owner_, nullptr);
+    *tag = b.tag_;
+    b.reset();
+  }
 };
 }  // namespace detail
 
