@@ -29,8 +29,8 @@ std::byte* allocate_backing(std::size_t size, std::size_t alignment) noexcept {
   return static_cast<std::byte*>(::operator new(size, std::align_val_t{alignment}, std::nothrow));
 }
 
-void free_backing(std::byte* ptr, std::size_t size, std::size_t alignment) noexcept {
-  ::operator delete(ptr, size, std::align_val_t{alignment});
+void free_backing(std::byte* ptr, std::size_t /*size*/, std::size_t alignment) noexcept {
+  ::operator delete(ptr, std::align_val_t{alignment});  // unsized: clang 14 has no sized delete by default
 }
 
 void release_backing(Backing& backing) noexcept {

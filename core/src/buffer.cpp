@@ -10,27 +10,27 @@
 
 namespace arena {
 
-void Buffer::grow_for(std::size_t extra) {
+Buffer::OldStorage Buffer::grow_for(std::size_t extra) {
   ARENA_CHECK(extra <= static_cast<std::size_t>(-1) - size_, "Buffer: size overflow (%zu + %zu bytes)", size_, extra);
   const std::size_t needed = size_ + extra;
   const std::size_t doubled = size_ > static_cast<std::size_t>(-1) / 2 ? needed : 2 * size_;
   const std::size_t capacity = std::max({needed, doubled, std::size_t{16}});
   detail::HeapBlock* block = detail::HeapBlock::create(capacity);  // throws std::bad_alloc; Buffer unchanged
   if (size_ != 0) std::memcpy(block->data(), data_, size_);
-  detail::Owner* previous = owner_;
-  const std::byte* previous_data = data_;
-  const std::uint64_t previous_tag = tag_;
-  const bool was_spilled = spilled_;
+  const OldStorage old{owner_, data_, tag_, spilled_};
   owner_ = &block->owner;
-  tag_ = 0;
   data_ = block->data();
+  tag_ = 0;
   storage_capacity_ = capacity;
   spilled_ = true;
-  if (previous != nullptr) {
-    // Arena storage: count the spill and give the slot back now [R-SPL-1]. Heap storage: free it.
-    if (was_spilled) previous->ops->last_release(previous, previous_data, previous_tag);
-    else previous->ops->spill_release(previous, previous_data, previous_tag);
-  }
+  return old;
+}
+
+void Buffer::release_old(const OldStorage& old) noexcept {
+  if (old.owner == nullptr) return;
+  // Arena storage: count the spill and give the slot back now [R-SPL-1]. Heap storage: free it.
+  if (old.was_spilled) old.owner->ops->last_release(old.owner, old.data, old.tag);
+  else old.owner->ops->spill_release(old.owner, old.data, old.tag);
 }
 
 void Buffer::put_slow(const std::byte* src, std::size_t n) {
@@ -38,13 +38,13 @@ void Buffer::put_slow(const std::byte* src, std::size_t n) {
     ARENA_CHECK(false, "Buffer::put: cannot write %zu bytes, %zu remaining (size %zu, capacity %zu)", n,
                 storage_capacity_ - size_, size_, storage_capacity_);
   }
-  // Fill what is left of the current storage first, then move to (larger) heap storage [R-SPL-2].
-  const std::size_t head = storage_capacity_ - size_;
-  if (head != 0) std::memcpy(data_ + size_, src, head);
-  size_ += head;
-  grow_for(n - head);
-  std::memcpy(data_ + size_, src + head, n - head);
-  size_ += n - head;
+  // The write does not fit: move to larger heap storage, write there, and only then give the old
+  // storage back, since `src` may point into it (a buffer appending its own bytes). The result is
+  // the same as filling the arena remainder first and spilling for the rest [R-SPL-2].
+  const OldStorage old = grow_for(n);
+  std::memcpy(data_ + size_, src, n);
+  size_ += n;
+  release_old(old);
 }
 
 void Buffer::put_bytes_slow(std::byte value, std::size_t n) {
@@ -52,16 +52,14 @@ void Buffer::put_bytes_slow(std::byte value, std::size_t n) {
     ARENA_CHECK(false, "Buffer::put_bytes: cannot write %zu bytes, %zu remaining (size %zu, capacity %zu)", n,
                 storage_capacity_ - size_, size_, storage_capacity_);
   }
-  const std::size_t head = storage_capacity_ - size_;
-  if (head != 0) std::memset(data_ + size_, static_cast<int>(value), head);
-  size_ += head;
-  grow_for(n - head);
-  std::memset(data_ + size_, static_cast<int>(value), n - head);
-  size_ += n - head;
+  const OldStorage old = grow_for(n);
+  std::memset(data_ + size_, static_cast<int>(value), n);
+  size_ += n;
+  release_old(old);
 }
 
 std::span<std::byte> Buffer::writable_span() {
-  if (auto_spill_ && size_ == storage_capacity_ && owner_ != nullptr) grow_for(1);
+  if (auto_spill_ && size_ == storage_capacity_ && owner_ != nullptr) release_old(grow_for(1));
   return {data_ + size_, storage_capacity_ - size_};
 }
 

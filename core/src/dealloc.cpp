@@ -6,7 +6,7 @@
 namespace arena {
 
 Dealloc Dealloc::heap() noexcept {
-  return Dealloc(+[](void* ptr, std::size_t) { std::free(ptr); });
+  return Dealloc(PlainTag{}, +[](void* ptr, std::size_t) { std::free(ptr); });
 }
 
 }  // namespace arena

@@ -25,6 +25,9 @@
 #include <bit>
 #include <cstdlib>
 #include <cstring>
+#include <pthread.h>
+
+#include <cstdint>
 #include <thread>
 
 #include "arena/check.hpp"
@@ -134,17 +137,23 @@ void release_thread_entry(unsigned entry) noexcept {
   if (meta != nullptr) fixed_publish(*meta);  // the slot is held, so its arena is still alive
 }
 
-struct ThreadExitReaper {
-  bool armed = false;
-  ThreadExitReaper() = default;
-  ThreadExitReaper(const ThreadExitReaper&) = delete;
-  ThreadExitReaper& operator=(const ThreadExitReaper&) = delete;
-  ~ThreadExitReaper() {
-    t_exiting = true;
-    for (unsigned e = 0; e < FixedThreadTable::kEntries; ++e) release_thread_entry(e);
-  }
-};
-thread_local ThreadExitReaper t_reaper;
+// Thread exit: a pthread key whose destructor unbinds the thread's cells. A key (created once per
+// process) rather than a thread_local object with a destructor, because registering such a
+// destructor allocates (__cxa_thread_atexit) and a thread's first allocation must not.
+void unbind_all_at_exit(void*) noexcept {
+  t_exiting = true;
+  for (unsigned e = 0; e < FixedThreadTable::kEntries; ++e) release_thread_entry(e);
+}
+
+pthread_key_t exit_key() noexcept {
+  static const pthread_key_t key = [] {
+    pthread_key_t k{};
+    const int rc = pthread_key_create(&k, &unbind_all_at_exit);
+    ARENA_CHECK(rc == 0, "thread cache: pthread_key_create failed (%d)", rc);
+    return k;
+  }();
+  return key;
+}
 
 CacheCell* bind_cell(FixedState& state) noexcept {
   if (t_exiting || !thread_cache_enabled()) return nullptr;
@@ -162,7 +171,9 @@ CacheCell* bind_cell(FixedState& state) noexcept {
     pool_release(cell);
     return nullptr;  // the arena has as many cells as it keeps: no cache for this thread
   }
-  t_reaper.armed = true;  // constructs the reaper, so that thread exit unbinds this cell
+  // A non-null value makes the key's destructor run at thread exit (glibc keeps the first keys in
+  // the thread descriptor: no allocation).
+  pthread_setspecific(exit_key(), reinterpret_cast<void*>(std::uintptr_t{1}));
   return cell;
 }
 

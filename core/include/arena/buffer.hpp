@@ -112,8 +112,16 @@ class Buffer {
   // Out-of-line slow paths: spill/grow or terminate.
   void put_slow(const std::byte* src, std::size_t n);
   void put_bytes_slow(std::byte value, std::size_t n);
-  // Makes room for `extra` more bytes (auto-spill only): spills arena storage or grows the heap.
-  void grow_for(std::size_t extra);
+  // Makes room for `extra` more bytes (auto-spill only): moves to new heap storage and returns the
+  // old storage, which the caller gives back with release_old() once it no longer reads from it.
+  struct OldStorage {
+    detail::Owner* owner;
+    const std::byte* data;
+    std::uint64_t tag;
+    bool was_spilled;
+  };
+  OldStorage grow_for(std::size_t extra);
+  static void release_old(const OldStorage& old) noexcept;
 
   ARENA_ALWAYS_INLINE void reset() noexcept {
     if (owner_ != nullptr) detail::release(std::exchange(owner_, nullptr), data_, tag_);

@@ -55,8 +55,9 @@ class Dealloc {
     void operator()(void* ptr, std::size_t len) override { fn(ptr, len); }
     F fn;
   };
+  struct PlainTag {};
   Dealloc() noexcept = default;
-  explicit Dealloc(void (*plain)(void*, std::size_t)) noexcept : plain_(plain) {}
+  Dealloc(PlainTag, void (*plain)(void*, std::size_t)) noexcept : plain_(plain) {}
 
   void (*plain_)(void*, std::size_t) = nullptr;
   std::unique_ptr<Erased> erased_;
