@@ -18,9 +18,10 @@ namespace {
 constexpr std::size_t kMaxSize = static_cast<std::size_t>(PTRDIFF_MAX);
 constexpr std::size_t kCacheLine = 64;
 
-Result<detail::BuddyState*> make_state(const detail::BuddyConfig& config, detail::Backing backing) noexcept {
+Result<detail::BuddyState*> make_state(const detail::BuddyConfig& config, detail::Backing backing,
+                                       std::shared_ptr<BuddyWaiter> waiter) noexcept {
   try {
-    return new detail::BuddyState(config, std::move(backing));
+    return new detail::BuddyState(config, std::move(backing), std::move(waiter));
   } catch (const std::bad_alloc&) {
     return Errc::out_of_memory;
   }
@@ -60,6 +61,29 @@ Result<Buffer> BuddyArena::allocate(std::size_t len) {
   ARENA_CHECK(state_ != nullptr, "BuddyArena::allocate called on a moved-from arena");
   return state_->allocate(len);
 }
+
+Result<Buffer> BuddyArena::allocate_wait(std::size_t len, std::chrono::steady_clock::time_point deadline) {
+  ARENA_CHECK(state_ != nullptr, "BuddyArena::allocate_wait called on a moved-from arena");
+  return state_->allocate_wait(len, deadline);
+}
+
+namespace detail {
+
+Result<Buffer> WaitHooks<BuddyArena>::try_first(BuddyArena& arena, std::size_t len) { return arena.allocate(len); }
+Result<Buffer> WaitHooks<BuddyArena>::try_again(BuddyArena& arena, std::size_t len) {
+  return arena.state_->allocate(len, false);
+}
+std::unique_ptr<Registration> WaitHooks<BuddyArena>::make_registration(BuddyArena& arena, std::size_t len,
+                                                                       std::chrono::steady_clock::time_point since) {
+  return arena.state_->waiter().make_registration(arena.state_->order_of(len), since);
+}
+void WaitHooks<BuddyArena>::begin(BuddyArena& arena) { arena.state_->begin_waiting(); }
+void WaitHooks<BuddyArena>::end(BuddyArena& arena) { arena.state_->end_waiting(); }
+void WaitHooks<BuddyArena>::forward(BuddyArena& arena, std::size_t len) noexcept {
+  arena.state_->waiter().wake(arena.state_->order_of(len));
+}
+
+}  // namespace detail
 
 std::size_t BuddyArena::total_size() const noexcept { return state_->config().total; }
 std::size_t BuddyArena::min_block_size() const noexcept { return state_->config().min_block; }
@@ -107,7 +131,7 @@ Result<BuddyArena> BuddyArena::Builder::build_impl(bool prefault) const {
   backing.self_allocated = true;
   auto state = make_state(config_of(total, geometry_.min_block_size(), geometry_.alignment(), geometry_.caps_capacity(),
                                     init_, auto_spill_),
-                          std::move(backing));
+                          std::move(backing), waiter_);
   if (!state) {
     detail::free_backing(base, total, backing_alignment);
     return state.error();
@@ -144,7 +168,7 @@ Result<BuddyArena> BuddyArena::RawBuilder::build() {
   backing.raw_ptr = ptr_;
   backing.raw_len = len_;
   backing.dealloc.emplace(std::move(dealloc_));
-  auto state = make_state(config_of(total, min, 1, false, init_, false), std::move(backing));
+  auto state = make_state(config_of(total, min, 1, false, init_, false), std::move(backing), waiter_);
   if (!state) return state.error();  // the Dealloc is dropped unrun: the caller keeps the memory
   built_ = true;
   return BuddyArena(*state);

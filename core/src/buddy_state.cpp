@@ -31,7 +31,7 @@ const OwnerOps kBuddyOps{&buddy_last_release, &buddy_note_frozen, &buddy_spill_r
 
 }  // namespace
 
-BuddyState::BuddyState(const BuddyConfig& config, Backing backing)
+BuddyState::BuddyState(const BuddyConfig& config, Backing backing, std::shared_ptr<BuddyWaiter> waiter)
     : config_(config),
       backing_(std::move(backing)),
       refs_(std::make_unique<std::atomic<std::uint16_t>[]>(config.total >> config.min_shift)),
@@ -39,6 +39,7 @@ BuddyState::BuddyState(const BuddyConfig& config, Backing backing)
       parked_(config.max_order + 1, kNone) {
   owner_.ops = &kBuddyOps;
   owner_.state = this;
+  waiter_ = waiter ? std::move(waiter) : std::make_shared<BuddyNotifyWaiters>(config.max_order + 1);
   const std::size_t units = config.total >> config.min_shift;
   free_.reserve(config.max_order + 1);
   for (unsigned k = 0; k <= config.max_order; ++k) free_.emplace_back(units >> k);
@@ -72,7 +73,7 @@ void BuddyState::remove_free(unsigned order, std::size_t index) noexcept {
   if (--counts_[order] == 0) nonempty_ &= ~(std::uint64_t{1} << order);
 }
 
-void BuddyState::coalesce_insert(unsigned order, std::size_t index) noexcept {
+unsigned BuddyState::coalesce_insert(unsigned order, std::size_t index) noexcept {
   while (order < config_.max_order && free_[order].test(buddy::buddy_of(index))) {
     remove_free(order, buddy::buddy_of(index));
     index >>= 1;
@@ -80,6 +81,7 @@ void BuddyState::coalesce_insert(unsigned order, std::size_t index) noexcept {
     ++coalesces_;
   }
   insert_free(order, index);
+  return order;
 }
 
 void BuddyState::flush_parked() noexcept {
@@ -143,7 +145,12 @@ void BuddyState::mark_scrubbed(std::size_t first, std::size_t count) noexcept {
 
 // --- Allocation ---
 
-Result<BuddyBlock> BuddyState::allocate_block(std::size_t len) noexcept {
+unsigned BuddyState::order_of(std::size_t len) const noexcept {
+  const std::optional<unsigned> order = buddy::order_for(len == 0 ? 1 : len, config_.min_block, config_.total);
+  return order ? *order : config_.max_order + 1;
+}
+
+Result<BuddyBlock> BuddyState::allocate_block(std::size_t len, bool count_failure) noexcept {
   if (len == 0) return Errc::invalid_argument;
   const std::optional<unsigned> order = buddy::order_for(len, config_.min_block, config_.total);
   if (!order) {
@@ -166,7 +173,7 @@ Result<BuddyBlock> BuddyState::allocate_block(std::size_t len) noexcept {
     }
   }
   if (index == kNone) {
-    failures_.add(1);
+    if (count_failure) failures_.add(1);
     return Errc::arena_full;
   }
   const std::size_t unit = index << *order;
@@ -177,8 +184,8 @@ Result<BuddyBlock> BuddyState::allocate_block(std::size_t len) noexcept {
   return BuddyBlock{data, capacity, make_buddy_tag(*order, len)};
 }
 
-Result<Buffer> BuddyState::allocate(std::size_t len) noexcept {
-  Result<BuddyBlock> block = allocate_block(len);
+Result<Buffer> BuddyState::allocate(std::size_t len, bool count_failure) noexcept {
+  Result<BuddyBlock> block = allocate_block(len, count_failure);
   if (!block) return block.error();
   return BufferAccess::make(block->data, block->capacity, &owner_, config_.auto_spill, block->tag);
 }
@@ -191,6 +198,8 @@ void BuddyState::free_block(std::size_t unit, unsigned order, std::size_t reques
     secure_zero(backing_.base + (unit << config_.min_shift), bytes);  // whole block, before it is free [R-REL-2]
   }
   bool destroy = false;
+  bool wake = false;
+  unsigned freed_order = order;
   {
     SpinGuard guard(lock_);
     ++frees_;
@@ -199,14 +208,73 @@ void BuddyState::free_block(std::size_t unit, unsigned order, std::size_t reques
     bytes_live_ -= bytes;
     bytes_requested_live_ -= requested;
     if (config_.init == InitPolicy::zero) mark_scrubbed(unit, std::size_t{1} << order);
-    // Park the block whole for the next allocation of its order; merge the one parked before.
-    const std::size_t previous = parked_[order];
-    parked_[order] = unit >> order;
-    parked_mask_ |= std::uint64_t{1} << order;
-    if (previous != kNone) coalesce_insert(order, previous);
+    if (waiting_ != 0) {
+      // Somebody waits: merge now, so that the wake names the order that really became free, and
+      // hold a handle so that the arena outlives the wake below.
+      freed_order = coalesce_insert(order, unit >> order);
+      wake = try_add_handle();
+    } else {
+      // Park the block whole for the next allocation of its order; merge the one parked before.
+      const std::size_t previous = parked_[order];
+      parked_[order] = unit >> order;
+      parked_mask_ |= std::uint64_t{1} << order;
+      if (previous != kNone) coalesce_insert(order, previous);
+    }
     destroy = orphaned_ && live_blocks_ == 0;
   }
+  if (wake) {
+    waiter_->wake(freed_order);
+    drop_handle();
+    return;
+  }
   if (destroy) delete this;  // the last block of an arena with no handle left
+}
+
+bool BuddyState::try_add_handle() noexcept {
+  std::uint32_t seen = handles_.load(std::memory_order_relaxed);
+  do {
+    if (seen == 0) return false;
+  } while (!handles_.compare_exchange_weak(seen, seen + 1, std::memory_order_acq_rel, std::memory_order_relaxed));
+  return true;
+}
+
+void BuddyState::begin_waiting() noexcept {
+  waits_.add(1);
+  SpinGuard guard(lock_);
+  ++waiting_;
+}
+
+void BuddyState::end_waiting() noexcept {
+  SpinGuard guard(lock_);
+  --waiting_;
+}
+
+Result<Buffer> BuddyState::allocate_wait(std::size_t len, std::chrono::steady_clock::time_point deadline) {
+  Result<Buffer> first = allocate(len);
+  if (first || first.error() != Errc::arena_full) return first;  // request_too_large at once [H-2]
+  begin_waiting();
+  struct EndWaiting {
+    BuddyState& state;
+    ~EndWaiting() { state.end_waiting(); }
+  } end{*this};
+  const unsigned order = order_of(len);
+  const auto since = std::chrono::steady_clock::now();  // the wait's age, kept across retries (L-5)
+  for (;;) {
+    std::unique_ptr<Registration> registration = waiter_->make_registration(order, since);
+    registration->prepare();  // armed before the retry [R-ASY-2]
+    Result<Buffer> attempt = allocate(len, false);
+    if (attempt) {
+      registration->revoke();
+      return attempt;
+    }
+    if (!registration->wait_until(deadline)) {
+      registration.reset();
+      Result<Buffer> last = allocate(len, false);
+      if (last) return last;
+      timeouts_.add(1);
+      return Errc::timed_out;
+    }
+  }
 }
 
 void BuddyState::retain(const std::byte* data, std::uint64_t tag) noexcept {
@@ -298,6 +366,8 @@ BuddyMetrics BuddyState::metrics() noexcept {
   }
   m.allocations_failed = failures_.read();
   m.frozen = frozen_.read();
+  m.waits = waits_.read();
+  m.wait_timeouts = timeouts_.read();
   m.bytes_reserved = config_.total;
   m.internal_fragmentation_bytes = m.bytes_live - m.bytes_requested_live;
   m.metadata_bytes = metadata_bytes_;

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -33,6 +34,7 @@
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
 #include "arena/options.hpp"
+#include "arena/wait.hpp"
 #include "backing_memory.hpp"
 #include "bit_tree.hpp"
 #include "spin_lock.hpp"
@@ -80,7 +82,8 @@ struct BuddyOwner : Owner {
 class BuddyState {
  public:
   // Does not take over the backing on failure (throws std::bad_alloc): the caller still owns it.
-  BuddyState(const BuddyConfig& config, Backing backing);
+  // `waiter` null: a BuddyNotifyWaiters over max_order + 1 orders.
+  BuddyState(const BuddyConfig& config, Backing backing, std::shared_ptr<BuddyWaiter> waiter);
   BuddyState(const BuddyState&) = delete;
   BuddyState& operator=(const BuddyState&) = delete;
 
@@ -91,8 +94,20 @@ class BuddyState {
   Owner* owner() noexcept { return &owner_; }
 
   // A block for `len` bytes (its reference count set to 1), or request_too_large / arena_full.
-  Result<BuddyBlock> allocate_block(std::size_t len) noexcept;
-  Result<Buffer> allocate(std::size_t len) noexcept;
+  // A failure is counted unless `count_failure` is false (retries while waiting, L-7).
+  Result<BuddyBlock> allocate_block(std::size_t len, bool count_failure = true) noexcept;
+  Result<Buffer> allocate(std::size_t len, bool count_failure = true) noexcept;
+  // Blocks until a block for `len` is free or `deadline` passes (Errc::timed_out);
+  // request_too_large at once.
+  Result<Buffer> allocate_wait(std::size_t len, std::chrono::steady_clock::time_point deadline);
+
+  // Waiting bookkeeping (under the lock): while anybody waits, releases coalesce at once instead
+  // of parking, and wake the waiter strategy with the order of the block that became free.
+  void begin_waiting() noexcept;
+  void end_waiting() noexcept;
+  BuddyWaiter& waiter() noexcept { return *waiter_; }
+  // The order a request of `len` bytes needs (max_order + 1 when it can never fit).
+  unsigned order_of(std::size_t len) const noexcept;
 
   // Reference counting of handles (Owner ops for tag != 0).
   void retain(const std::byte* data, std::uint64_t tag) noexcept;
@@ -105,6 +120,8 @@ class BuddyState {
   BuddyMetrics metrics() noexcept;
 
   void add_handle() noexcept { handles_.fetch_add(1, std::memory_order_relaxed); }
+  // A new handle if the arena still has one (false once the last handle is gone).
+  bool try_add_handle() noexcept;
   // The last handle: the state is deleted now, or by the release of the last live block.
   void drop_handle() noexcept;
 
@@ -123,7 +140,7 @@ class BuddyState {
   // Under lock_.
   void insert_free(unsigned order, std::size_t index) noexcept;
   void remove_free(unsigned order, std::size_t index) noexcept;
-  void coalesce_insert(unsigned order, std::size_t index) noexcept;
+  unsigned coalesce_insert(unsigned order, std::size_t index) noexcept;  // returns the final order
   std::size_t take_block(unsigned order) noexcept;  // index at `order`, or BitTree::kNone
   void flush_parked() noexcept;
   bool units_scrubbed(std::size_t first, std::size_t count) const noexcept;
@@ -151,10 +168,14 @@ class BuddyState {
   std::uint64_t allocations_ok_ = 0, frees_ = 0, spills_ = 0, splits_ = 0, coalesces_ = 0;
   std::uint64_t live_blocks_ = 0, bytes_live_ = 0, bytes_requested_live_ = 0, peak_bytes_live_ = 0;
   bool orphaned_ = false;
+  std::uint32_t waiting_ = 0;
   // --- end guarded ---
 
   StripedCounter failures_;
   StripedCounter frozen_;
+  StripedCounter waits_;
+  StripedCounter timeouts_;
+  std::shared_ptr<BuddyWaiter> waiter_;
   std::atomic<std::uint32_t> handles_{1};
   std::mutex saturated_mutex_;
   std::unordered_map<std::size_t, std::uint64_t> saturated_;  // unit -> true count, when refs_ == 0xFFFF

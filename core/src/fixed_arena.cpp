@@ -29,9 +29,10 @@ bool round_up(std::size_t x, std::size_t align, std::size_t* out) noexcept {
   return true;
 }
 
-Result<detail::FixedState*> make_state(const detail::FixedGeometry& geometry, detail::Backing backing) noexcept {
+Result<detail::FixedState*> make_state(const detail::FixedGeometry& geometry, detail::Backing backing,
+                                       std::shared_ptr<Waiter> waiter) noexcept {
   try {
-    return new detail::FixedState(geometry, std::move(backing));
+    return new detail::FixedState(geometry, std::move(backing), std::move(waiter));
   } catch (const std::bad_alloc&) {
     return Errc::out_of_memory;
   }
@@ -62,6 +63,27 @@ FixedArena& FixedArena::operator=(FixedArena&& other) noexcept {
 FixedArena::~FixedArena() {
   if (core_ != nullptr) detail::FixedState::of(*core_).drop_handle();
 }
+
+Result<Buffer> FixedArena::allocate_wait(std::chrono::steady_clock::time_point deadline) {
+  ARENA_CHECK(core_ != nullptr, "FixedArena::allocate_wait called on a moved-from arena");
+  return detail::FixedState::of(*core_).allocate_wait(deadline);
+}
+
+namespace detail {
+
+Result<Buffer> WaitHooks<FixedArena>::try_first(FixedArena& arena, std::size_t) { return arena.allocate(); }
+Result<Buffer> WaitHooks<FixedArena>::try_again(FixedArena& arena, std::size_t) {
+  return FixedState::of(*arena.core_).allocate_slow(false);
+}
+std::unique_ptr<Registration> WaitHooks<FixedArena>::make_registration(FixedArena& arena, std::size_t,
+                                                                       std::chrono::steady_clock::time_point) {
+  return FixedState::of(*arena.core_).waiter().make_registration();
+}
+void WaitHooks<FixedArena>::begin(FixedArena& arena) { FixedState::of(*arena.core_).begin_waiting(); }
+void WaitHooks<FixedArena>::end(FixedArena& arena) { FixedState::of(*arena.core_).end_waiting(); }
+void WaitHooks<FixedArena>::forward(FixedArena& arena, std::size_t) noexcept { FixedState::of(*arena.core_).waiter().wake(); }
+
+}  // namespace detail
 
 std::size_t FixedArena::slot_count() const noexcept { return core_->slot_count; }
 std::size_t FixedArena::slot_capacity() const noexcept { return core_->slot_capacity; }
@@ -121,7 +143,7 @@ Result<FixedArena> FixedArena::Builder::build_impl(bool prefault) const {
   backing.size = total;
   backing.alignment = backing_alignment;
   backing.self_allocated = true;
-  auto state = make_state({slot_count_, slot_capacity, alignment_, init_, auto_spill_}, std::move(backing));
+  auto state = make_state({slot_count_, slot_capacity, alignment_, init_, auto_spill_}, std::move(backing), waiter_);
   if (!state) {
     detail::free_backing(base, total, backing_alignment);
     return state.error();
@@ -167,7 +189,7 @@ Result<FixedArena> FixedArena::RawBuilder::build() {
   backing.raw_ptr = ptr_;
   backing.raw_len = len_;
   backing.dealloc.emplace(std::move(dealloc_));
-  auto state = make_state({slot_count, slot_capacity, alignment_, init_, false}, std::move(backing));
+  auto state = make_state({slot_count, slot_capacity, alignment_, init_, false}, std::move(backing), waiter_);
   if (!state) return state.error();  // the Dealloc is dropped unrun: the caller keeps the memory
   built_ = true;
   return FixedArena(*state);

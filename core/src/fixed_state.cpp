@@ -72,26 +72,57 @@ void fixed_double_release(FixedCore& core, std::size_t slot) noexcept {
 
 void fixed_orphan_release(FixedCore& core) noexcept { FixedState::of(core).orphan_release_done(); }
 
+namespace {
+
+// Publishes `meta` and wakes a waiter, holding a handle so that the arena outlives the wake.
+void fixed_publish_and_wake(FixedSlotMeta& meta) noexcept {
+  FixedState& state = FixedState::of(*meta.core);
+  const bool held = state.try_add_handle();  // safe: the slot is still held, so the state is alive
+  const std::uint64_t bit = std::uint64_t{1} << meta.bit;
+  const std::size_t word = meta.word;
+  const std::uint64_t before = state.words[word].bits.fetch_or(bit, std::memory_order_acq_rel);
+  if ((before & bit) != 0) fixed_double_release(state, word * kSlotsPerWord + meta.bit);
+  if (!held) {  // no handle left, so nobody can be waiting: only the orphan accounting remains
+    if ((before & kDeadFlag) != 0) fixed_orphan_release(state);
+    return;
+  }
+  state.waiter().wake();
+  state.drop_handle();
+}
+
+}  // namespace
+
 void fixed_publish(FixedSlotMeta& meta) noexcept {
   FixedCore& core = *meta.core;
   const std::uint64_t bit = std::uint64_t{1} << meta.bit;
-  const std::size_t word = meta.word;
+  std::atomic<std::uint64_t>& word = core.words[meta.word].bits;
+  std::uint64_t before = word.load(std::memory_order_relaxed);
+  // A CAS rather than a fetch_or, so that the waiter flag is seen BEFORE the slot is published:
+  // after the publish the arena may be gone, so the wake must be arranged while it is not.
   // acq_rel: release publishes this owner's writes (and the wipe) to the next claimer; acquire
   // orders the dead-flag check after it.
-  const std::uint64_t before = core.words[word].bits.fetch_or(bit, std::memory_order_acq_rel);
+  do {
+    if ((before & kWaiterFlag) != 0) [[unlikely]] return fixed_publish_and_wake(meta);
+  } while (!word.compare_exchange_weak(before, before | bit, std::memory_order_acq_rel, std::memory_order_relaxed));
   if ((before & (bit | kDeadFlag)) != 0) [[unlikely]] {
-    if ((before & bit) != 0) fixed_double_release(core, word * kSlotsPerWord + meta.bit);
+    if ((before & bit) != 0) fixed_double_release(core, meta.word * kSlotsPerWord + meta.bit);
     fixed_orphan_release(core);
   }
 }
 
-Result<Buffer> fixed_allocate_slow(FixedCore& core) noexcept { return FixedState::of(core).allocate_slow(); }
+void fixed_uncache_for_waiters(FixedCore& core, CacheCell& cell) noexcept {
+  (void)core;
+  if (FixedSlotMeta* meta = cell_pop(cell)) fixed_publish(*meta);  // the slot is held: the arena is alive
+}
 
-FixedState::FixedState(const FixedGeometry& geometry, Backing backing)
+Result<Buffer> fixed_allocate_slow(FixedCore& core) noexcept { return FixedState::of(core).allocate_slow(true); }
+
+FixedState::FixedState(const FixedGeometry& geometry, Backing backing, std::shared_ptr<Waiter> waiter)
     : geometry_(geometry),
       backing_(std::move(backing)),
       bitmap_(geometry.slot_count),
-      metas_(std::make_unique<FixedSlotMeta[]>(geometry.slot_count)) {
+      metas_(std::make_unique<FixedSlotMeta[]>(geometry.slot_count)),
+      waiter_(waiter ? std::move(waiter) : std::make_shared<NotifyWaiters>()) {
   base = backing_.base;
   slot_capacity = geometry.slot_capacity;
   slot_count = geometry.slot_count;
@@ -115,7 +146,7 @@ std::size_t FixedState::initial_word() const noexcept {
   return static_cast<std::size_t>(mix(this_thread_index()) % word_count);
 }
 
-Result<Buffer> FixedState::allocate_slow() noexcept {
+Result<Buffer> FixedState::allocate_slow(bool count_failure) noexcept {
   const unsigned entry = fixed_thread_entry(id);
   if (t_fixed_threads.tag[entry] != id) claim_thread_entry(*this, entry);  // first use here (or a collision)
   const std::size_t slot = bitmap_.claim_any(t_fixed_threads.word[entry]);
@@ -125,8 +156,59 @@ Result<Buffer> FixedState::allocate_slow() noexcept {
   }
   // No free bit in a whole pass: take a slot another thread keeps cached before giving up.
   if (FixedSlotMeta* meta = steal_cached_slot(*this)) return fixed_take(*this, *meta);
-  failures_.add(1);
+  if (count_failure) failures_.add(1);
   return Errc::arena_full;
+}
+
+bool FixedState::try_add_handle() noexcept {
+  std::uint32_t seen = handles_.load(std::memory_order_relaxed);
+  do {
+    if (seen == 0) return false;
+  } while (!handles_.compare_exchange_weak(seen, seen + 1, std::memory_order_acq_rel, std::memory_order_relaxed));
+  return true;
+}
+
+void FixedState::begin_waiting() noexcept {
+  waits_.add(1);
+  {
+    std::lock_guard<std::mutex> lock(waiting_mutex_);
+    if (waiting.fetch_add(1, std::memory_order_seq_cst) == 0) bitmap_.mark_all(kWaiterFlag);
+  }
+  // Pairs with the compiler fence after a cell push (fixed_release): from here on, a release
+  // either publishes through the bitmap (and sees the flag) or its cached slot is visible to the
+  // steal in this waiter's retry.
+  if (thread_cache_enabled()) heavy_fence();
+}
+
+void FixedState::end_waiting() noexcept {
+  std::lock_guard<std::mutex> lock(waiting_mutex_);
+  if (waiting.fetch_sub(1, std::memory_order_seq_cst) == 1) bitmap_.clear_all(kWaiterFlag);
+}
+
+Result<Buffer> FixedState::allocate_wait(std::chrono::steady_clock::time_point deadline) {
+  Result<Buffer> first = fixed_allocate(*this);  // the common case: no wait at all
+  if (first || first.error() != Errc::arena_full) return first;
+  begin_waiting();
+  struct EndWaiting {
+    FixedState& state;
+    ~EndWaiting() { state.end_waiting(); }
+  } end{*this};
+  for (;;) {
+    std::unique_ptr<Registration> registration = waiter_->make_registration();
+    registration->prepare();  // armed before the retry: a release after this fires it [R-ASY-2]
+    Result<Buffer> attempt = allocate_slow(false);
+    if (attempt) {
+      registration->revoke();
+      return attempt;
+    }
+    if (!registration->wait_until(deadline)) {
+      registration.reset();  // withdraws it (forwarding a wake that raced in)
+      Result<Buffer> last = allocate_slow(false);
+      if (last) return last;
+      timeouts_.add(1);
+      return Errc::timed_out;
+    }
+  }
 }
 
 void FixedState::drop_handle() noexcept {
@@ -150,6 +232,8 @@ FixedMetrics FixedState::metrics() const noexcept {
     m.spills += meta.spills.read();
   }
   m.allocations_failed = failures_.read();
+  m.waits = waits_.read();
+  m.wait_timeouts = timeouts_.read();
   m.slot_count = geometry_.slot_count;
   m.slot_capacity = geometry_.slot_capacity;
   m.bytes_reserved = geometry_.slot_count * geometry_.slot_capacity;

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <chrono>
+#include <mutex>
 #include <optional>
 
 #include "arena/buffer.hpp"
@@ -16,6 +18,7 @@
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
 #include "arena/options.hpp"
+#include "arena/wait.hpp"
 #include "backing_memory.hpp"
 #include "slot_bitmap.hpp"
 #include "slot_cache.hpp"
@@ -34,7 +37,8 @@ struct FixedGeometry {
 class FixedState : public FixedCore {
  public:
   // Does not take over the backing on failure (throws std::bad_alloc): the caller still owns it.
-  FixedState(const FixedGeometry& geometry, Backing backing);
+  // `waiter` null: a NotifyWaiters.
+  FixedState(const FixedGeometry& geometry, Backing backing, std::shared_ptr<Waiter> waiter);
   FixedState(const FixedState&) = delete;
   FixedState& operator=(const FixedState&) = delete;
 
@@ -44,8 +48,19 @@ class FixedState : public FixedCore {
   const FixedGeometry& geometry() const noexcept { return geometry_; }
   const Backing& backing() const noexcept { return backing_; }
 
-  // The full claim: a scan of every word from the thread's start word; counts a failure.
-  Result<Buffer> allocate_slow() noexcept;
+  // The full claim: a scan of every word from the thread's start word, then other threads'
+  // cached slots; counts a failure unless `count_failure` is false (retries while waiting, L-7).
+  Result<Buffer> allocate_slow(bool count_failure = true) noexcept;
+  // Blocks until a slot is free or `deadline` passes (Errc::timed_out).
+  Result<Buffer> allocate_wait(std::chrono::steady_clock::time_point deadline);
+
+  // Waiting bookkeeping: the first waiter sets the waiter flag on every bitmap word (the last one
+  // clears it), then a process-wide barrier pairs with cell pushes (see fixed_release).
+  void begin_waiting() noexcept;
+  void end_waiting() noexcept;
+  Waiter& waiter() noexcept { return *waiter_; }
+  // A new handle if the arena still has one (false once the last handle is gone).
+  bool try_add_handle() noexcept;
   FixedMetrics metrics() const noexcept;
 
   // Handle counting. The last drop starts the orphan protocol (and may delete `this`).
@@ -60,6 +75,7 @@ class FixedState : public FixedCore {
 
   // Exposed for white-box tests.
   const SlotBitmap& bitmap() const noexcept { return bitmap_; }
+  void note_timeout() noexcept { timeouts_.add(1); }
 
  private:
   ~FixedState();
@@ -69,7 +85,11 @@ class FixedState : public FixedCore {
   SlotBitmap bitmap_;
   std::unique_ptr<FixedSlotMeta[]> metas_;
   StripedCounter failures_;
+  StripedCounter waits_;     // allocate_wait / allocate_async calls that had to wait
+  StripedCounter timeouts_;  // ... and ended with timed_out
   CellRegistry cells_;
+  std::shared_ptr<Waiter> waiter_;
+  std::mutex waiting_mutex_;  // orders the 0 <-> 1 transitions of `waiting` and the flag passes
   alignas(64) std::atomic<std::uint32_t> handles_{1};
   std::atomic<std::int64_t> orphans_{0};  // slots still held after the last handle went (see .cpp)
 };

@@ -60,6 +60,10 @@ std::size_t SlotBitmap::mark_all(std::uint64_t flag) noexcept {
   return taken;
 }
 
+void SlotBitmap::clear_all(std::uint64_t flag) noexcept {
+  for (std::size_t w = 0; w < word_count_; ++w) words_[w].bits.fetch_and(~flag, std::memory_order_acq_rel);
+}
+
 bool SlotBitmap::is_free(std::size_t slot) const noexcept {
   const std::uint64_t mask = std::uint64_t{1} << (slot % kSlotsPerWord);
   return (words_[word_of(slot)].bits.load(std::memory_order_acquire) & mask) != 0;

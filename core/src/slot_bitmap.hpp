@@ -49,6 +49,8 @@ class SlotBitmap {
 
   // Sets `flag` on every word; returns how many slots were taken (not free) when each word got it.
   std::size_t mark_all(std::uint64_t flag) noexcept;
+  // Clears `flag` on every word.
+  void clear_all(std::uint64_t flag) noexcept;
 
   bool is_free(std::size_t slot) const noexcept;
   // The word array (for the inline fast paths of the fixed arena).

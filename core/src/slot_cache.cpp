@@ -79,19 +79,6 @@ void admin_lock(CacheCell& cell) noexcept {
 
 void admin_unlock(CacheCell& cell) noexcept { cell.admin.store(0, std::memory_order_release); }
 
-// Makes every thread of the process execute a full barrier (see the protocol above).
-void heavy_fence() noexcept {
-#ifdef ARENA_HAVE_MEMBARRIER
-  if (::syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return;
-  // Not registered in this process (e.g. after an exec): register and retry once.
-  ::syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
-  const long again = ::syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-  ARENA_CHECK(again == 0, "thread cache: membarrier failed after it was found available");
-#else
-  ARENA_CHECK(false, "thread cache: no heavy fence on this platform (the cache should be disabled)");
-#endif
-}
-
 // After admin_lock + heavy_fence: waits for an owner section in progress to end.
 void wait_owner_quiet(const CacheCell& cell) noexcept {
   for (unsigned spins = 0; cell.busy.load(std::memory_order_acquire) != 0; ++spins) {
@@ -178,6 +165,19 @@ CacheCell* bind_cell(FixedState& state) noexcept {
 }
 
 }  // namespace
+
+// Makes every thread of the process execute a full barrier (see the protocol above).
+void heavy_fence() noexcept {
+#ifdef ARENA_HAVE_MEMBARRIER
+  if (::syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return;
+  // Not registered in this process (e.g. after an exec): register and retry once.
+  ::syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+  const long again = ::syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+  ARENA_CHECK(again == 0, "thread cache: membarrier failed after it was found available");
+#else
+  ARENA_CHECK(false, "thread cache: no heavy fence on this platform (the cache should be disabled)");
+#endif
+}
 
 bool CellRegistry::add(CacheCell* cell) noexcept {
   for (auto& slot : cells_) {

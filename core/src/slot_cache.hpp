@@ -31,6 +31,10 @@ class CellRegistry {
 // environment does not set ARENA_THREAD_CACHE=0. Decided once per process.
 bool thread_cache_enabled() noexcept;
 
+// Makes every running thread of the process execute a full memory barrier (membarrier). Only
+// valid while thread_cache_enabled().
+void heavy_fence() noexcept;
+
 // Owner thread: gives entry `entry` of its thread table to `state`: unbinds the cell of the arena
 // that held the entry (publishing its cached slot), then binds a fresh cell (or none).
 void claim_thread_entry(FixedState& state, unsigned entry) noexcept;

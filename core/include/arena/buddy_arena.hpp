@@ -26,7 +26,9 @@
 // one arena. A Bytes over a block is shared as any Bytes.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -34,11 +36,13 @@
 #include "arena/buddy_geometry.hpp"
 #include "arena/buffer.hpp"
 #include "arena/dealloc.hpp"
+#include "arena/detail/async_allocation.hpp"
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
 #include "arena/options.hpp"
 #include "arena/region_spec.hpp"
 #include "arena/unfaulted.hpp"
+#include "arena/wait.hpp"
 
 namespace arena {
 
@@ -71,6 +75,18 @@ class BuddyArena {
   // large enough order is free (transient). Makes no heap allocation.
   Result<Buffer> allocate(std::size_t len);
 
+  // As allocate(), but waits until `deadline` for a block: Errc::timed_out when none came free;
+  // request_too_large (and invalid_argument) at once. Only the first failed attempt counts in
+  // allocations_failed (L-7).
+  Result<Buffer> allocate_wait(std::size_t len, std::chrono::steady_clock::time_point deadline);
+
+  // co_await arena.allocate_async(len) -> Result<Buffer>: request_too_large at once for a length
+  // that can never fit (H-2), otherwise waits as long as it takes. The arena handle is copied into
+  // the awaitable; the coroutine is resumed on the releasing thread by default (arena/wait.hpp).
+  // Destroying the coroutine while it waits cancels the wait and leaves nothing registered.
+  using AllocateAwaitable = detail::AsyncAllocation<BuddyArena, detail::AwaitMode::result>;
+  AllocateAwaitable allocate_async(std::size_t len) { return AllocateAwaitable(*this, len); }
+
   std::size_t total_size() const noexcept;
   std::size_t min_block_size() const noexcept;
   unsigned max_order() const noexcept;
@@ -84,6 +100,7 @@ class BuddyArena {
 
  private:
   friend class detail::BuddyState;
+  friend struct detail::WaitHooks<BuddyArena>;
   explicit BuddyArena(detail::BuddyState* state) noexcept : state_(state) {}
   detail::BuddyState* state_;
 };
@@ -94,6 +111,8 @@ class BuddyArena::Builder {
   Builder& init_policy(InitPolicy policy) noexcept { init_ = policy; return *this; }
   Builder& page_size(PageSize page) noexcept { page_ = page; return *this; }
   Builder& auto_spill() noexcept { auto_spill_ = true; return *this; }
+  // The wake strategy of allocate_wait / allocate_async (default: a BuddyNotifyWaiters per arena).
+  Builder& waiter(std::shared_ptr<BuddyWaiter> strategy) noexcept { waiter_ = std::move(strategy); return *this; }
 
   // Errors: invalid_argument (PageSize::bytes(0)), size_overflow (not allocatable with the
   // geometry's alignment), out_of_memory.
@@ -109,12 +128,14 @@ class BuddyArena::Builder {
   InitPolicy init_ = InitPolicy::uninit;
   PageSize page_ = PageSize::detect();
   bool auto_spill_ = false;
+  std::shared_ptr<BuddyWaiter> waiter_;
 };
 
 // Builder for arenas over caller memory: no prefault, no auto-spill [R-RAW-3].
 class BuddyArena::RawBuilder {
  public:
   RawBuilder& init_policy(InitPolicy policy) noexcept { init_ = policy; return *this; }
+  RawBuilder& waiter(std::shared_ptr<BuddyWaiter> strategy) noexcept { waiter_ = std::move(strategy); return *this; }
 
   // Errors, in order: null_pointer, invalid_argument (zero length or hint), zero_usable_slots
   // (no minimum block fits). On error the Dealloc is not run. Builds once.
@@ -130,7 +151,22 @@ class BuddyArena::RawBuilder {
   BuddyHint hint_;
   Dealloc dealloc_;
   InitPolicy init_ = InitPolicy::uninit;
+  std::shared_ptr<BuddyWaiter> waiter_;
   bool built_ = false;
 };
+
+namespace detail {
+// How allocate_async() waits on a buddy arena (core/src/buddy_arena.cpp).
+template <>
+struct WaitHooks<BuddyArena> {
+  static Result<Buffer> try_first(BuddyArena& arena, std::size_t len);
+  static Result<Buffer> try_again(BuddyArena& arena, std::size_t len);
+  static std::unique_ptr<Registration> make_registration(BuddyArena& arena, std::size_t len,
+                                                         std::chrono::steady_clock::time_point since);
+  static void begin(BuddyArena& arena);
+  static void end(BuddyArena& arena);
+  static void forward(BuddyArena& arena, std::size_t len) noexcept;
+};
+}  // namespace detail
 
 }  // namespace arena

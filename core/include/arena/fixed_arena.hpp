@@ -46,8 +46,10 @@
 // under concurrency it may be reported while another thread frees a slot behind the scan [R-FIX-6].
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -55,12 +57,14 @@
 #include "arena/buffer.hpp"
 #include "arena/check.hpp"
 #include "arena/dealloc.hpp"
+#include "arena/detail/async_allocation.hpp"
 #include "arena/detail/fixed_core.hpp"
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
 #include "arena/options.hpp"
 #include "arena/region_spec.hpp"
 #include "arena/unfaulted.hpp"
+#include "arena/wait.hpp"
 
 namespace arena {
 
@@ -94,6 +98,17 @@ class FixedArena {
   // Makes no heap allocation. Inline: the common case is one load and one fetch_and.
   Result<Buffer> allocate();
 
+  // As allocate(), but waits for a slot until `deadline`: Errc::timed_out when none came free.
+  // Only the first failed attempt counts in allocations_failed, not the retries (L-7).
+  Result<Buffer> allocate_wait(std::chrono::steady_clock::time_point deadline);
+
+  // co_await arena.allocate_async() -> Buffer: waits as long as it takes [R-ASY-1]. The arena
+  // handle is copied into the awaitable. By default the coroutine is resumed on the thread whose
+  // release woke it (see arena/wait.hpp for hopping to an executor). Destroying the coroutine
+  // while it waits cancels the wait and leaves nothing registered.
+  using AllocateAwaitable = detail::AsyncAllocation<FixedArena, detail::AwaitMode::unwrap>;
+  AllocateAwaitable allocate_async() { return AllocateAwaitable(*this, 0); }
+
   std::size_t slot_count() const noexcept;
   // The slot capacity in bytes, after rounding up to the alignment.
   std::size_t slot_capacity() const noexcept;
@@ -111,6 +126,7 @@ class FixedArena {
 
  private:
   friend class detail::FixedState;
+  friend struct detail::WaitHooks<FixedArena>;
   explicit FixedArena(detail::FixedCore* core) noexcept : core_(core) {}
   detail::FixedCore* core_;  // a detail::FixedState
 };
@@ -126,6 +142,9 @@ class FixedArena::Builder {
   Builder& page_size(PageSize page) noexcept { page_ = page; return *this; }
   // Writes past capacity spill to the heap instead of terminating [R-SPL-*].
   Builder& auto_spill() noexcept { auto_spill_ = true; return *this; }
+  // The wake strategy of allocate_wait / allocate_async (default: a NotifyWaiters per arena).
+  // Arenas built from one Builder share this Waiter.
+  Builder& waiter(std::shared_ptr<Waiter> strategy) noexcept { waiter_ = std::move(strategy); return *this; }
 
   // Validates, allocates the backing memory and prefaults it (when the page size is known).
   // Errors, checked in this order: invalid_alignment, invalid_argument (zero count or capacity,
@@ -148,6 +167,7 @@ class FixedArena::Builder {
   InitPolicy init_ = InitPolicy::uninit;
   PageSize page_ = PageSize::detect();
   bool auto_spill_ = false;
+  std::shared_ptr<Waiter> waiter_;
 };
 
 // Builder for arenas over caller memory: no prefault (caller memory is never written during
@@ -156,6 +176,7 @@ class FixedArena::RawBuilder {
  public:
   RawBuilder& alignment(std::size_t bytes) noexcept { alignment_ = bytes; return *this; }
   RawBuilder& init_policy(InitPolicy policy) noexcept { init_ = policy; return *this; }
+  RawBuilder& waiter(std::shared_ptr<Waiter> strategy) noexcept { waiter_ = std::move(strategy); return *this; }
 
   // Errors, in order: null_pointer, invalid_alignment, invalid_argument (zero length, count or
   // size), zero_usable_slots, slot_size_exceeds_backing. On error the Dealloc is not run and the
@@ -173,6 +194,7 @@ class FixedArena::RawBuilder {
   Dealloc dealloc_;
   std::size_t alignment_ = 1;
   InitPolicy init_ = InitPolicy::uninit;
+  std::shared_ptr<Waiter> waiter_;
   bool built_ = false;
 };
 
@@ -215,6 +237,18 @@ ARENA_ALWAYS_INLINE Result<Buffer> fixed_allocate(FixedCore& core) noexcept {
   }
   return fixed_allocate_slow(core);
 }
+
+// How allocate_async() waits on a fixed arena (core/src/fixed_arena.cpp).
+template <>
+struct WaitHooks<FixedArena> {
+  static Result<Buffer> try_first(FixedArena& arena, std::size_t len);
+  static Result<Buffer> try_again(FixedArena& arena, std::size_t len);
+  static std::unique_ptr<Registration> make_registration(FixedArena& arena, std::size_t len,
+                                                         std::chrono::steady_clock::time_point since);
+  static void begin(FixedArena& arena);
+  static void end(FixedArena& arena);
+  static void forward(FixedArena& arena, std::size_t len) noexcept;
+};
 
 }  // namespace detail
 

@@ -18,7 +18,9 @@ inline constexpr std::uint32_t kMetricsVersion = 1;
 struct FixedMetrics {
   // Counters.
   std::uint64_t allocations_ok = 0;      // successful allocations (Buffers and raw regions)
-  std::uint64_t allocations_failed = 0;  // failed attempts (arena_full), including retries while waiting
+  std::uint64_t allocations_failed = 0;  // failed attempts (arena_full); a wait counts its first
+                                         // failure only, not its retries (the original counted
+                                         // every retry, inflating failure rates: L-7)
   std::uint64_t frees = 0;               // slots returned to the arena
   std::uint64_t frozen = 0;              // freezes of arena-backed Buffers (spilled ones excluded)
   std::uint64_t spills = 0;              // Buffers that moved to the heap
@@ -29,6 +31,8 @@ struct FixedMetrics {
   std::uint64_t slots_live = 0;  // slots currently held (allocations_ok - frees)
   std::uint64_t slot_count = 0;
   std::uint64_t slot_capacity = 0;
+  std::uint64_t waits = 0;          // allocate_wait / allocate_async calls that had to wait
+  std::uint64_t wait_timeouts = 0;  // ... of which ended with timed_out
   std::uint32_t version = kMetricsVersion;
 };
 
@@ -56,6 +60,8 @@ struct BuddyMetrics {
   std::uint64_t bytes_free = 0;                    // sum over orders of free blocks' sizes
   std::uint64_t metadata_bytes = 0;                // bookkeeping memory besides the arena itself
   std::uint64_t min_block_size = 0;
+  std::uint64_t waits = 0;          // allocate_wait / allocate_async calls that had to wait
+  std::uint64_t wait_timeouts = 0;  // ... of which ended with timed_out
   std::uint32_t max_order = 0;
   std::uint32_t version = kMetricsVersion;
 };

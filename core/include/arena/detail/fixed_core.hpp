@@ -67,6 +67,8 @@ struct FixedCore {
   std::uint64_t id = 0;  // process-unique, never reused: tags this arena in threads' hint tables
   bool zero_init = false;
   bool auto_spill = false;
+  // Threads inside allocate_wait / allocate_async. Written only when a wait starts or ends.
+  std::atomic<std::uint32_t> waiting{0};
 };
 
 // A one-slot per-thread cache cell (see core/src/slot_cache.cpp for the protocol). Cells live in a
@@ -141,9 +143,12 @@ ARENA_ALWAYS_INLINE FixedSlotMeta& fixed_meta_of(Owner* owner) noexcept {
   return *reinterpret_cast<FixedSlotMeta*>(owner);
 }
 
-// Publishes a slot's free bit (core/src/fixed_state.cpp). After this, hands off the arena unless
-// the word came back dead. Out of line: the thread cache keeps it off the common path.
+// Publishes a slot's free bit (core/src/fixed_state.cpp), waking a waiter when the word carries
+// the waiter flag. After this, hands off the arena unless the word came back dead. Out of line:
+// the thread cache keeps it off the common path.
 void fixed_publish(FixedSlotMeta& meta) noexcept;
+// A slot went into this thread's cell while somebody waits: take it back out and publish it.
+void fixed_uncache_for_waiters(FixedCore& core, CacheCell& cell) noexcept;
 
 // Returns a slot whose last reference is gone: scrub (zero policy), count, then keep it in this
 // thread's cache cell for the arena (hot for the next allocation here) or publish its free bit.
@@ -153,7 +158,13 @@ ARENA_ALWAYS_INLINE void fixed_release(FixedSlotMeta& meta) noexcept {
   meta.frees.bump();
   const FixedThreadTable& table = t_fixed_threads;
   const unsigned entry = fixed_thread_entry(core.id);
-  if (table.tag[entry] == core.id && table.cell[entry] != nullptr && cell_push(*table.cell[entry], meta, core.id)) return;
+  if (table.tag[entry] == core.id && table.cell[entry] != nullptr && cell_push(*table.cell[entry], meta, core.id)) {
+    // A waiter raises `waiting`, then issues a process-wide barrier before its retry: either that
+    // retry steals the slot just cached, or this load sees the waiter (asymmetric Dekker).
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    if (core.waiting.load(std::memory_order_relaxed) != 0) [[unlikely]] fixed_uncache_for_waiters(core, *table.cell[entry]);
+    return;
+  }
   fixed_publish(meta);
 }
 
