@@ -116,24 +116,47 @@ BuddyArena::RawBuilder BuddyArena::from_static(std::span<std::byte> region, Budd
   return RawBuilder(region.data(), region.size(), hint, Dealloc::none());
 }
 
-Result<BuddyArena> BuddyArena::Builder::build_impl(bool prefault) const {
+Result<detail::BackingRequest> BuddyArena::Builder::backing_request() const {
   if (page_.is_invalid()) return Errc::invalid_argument;
   const std::size_t total = geometry_.total_size();
   const std::size_t backing_alignment = std::max(geometry_.alignment(), kCacheLine);
   if (total > kMaxSize - (backing_alignment - 1) || total >= detail::kMaxBuddyTotal) return Errc::size_overflow;
   if (geometry_.max_order() > 62) return Errc::size_overflow;
-  std::byte* base = detail::allocate_backing(total, backing_alignment);
+  return detail::BackingRequest{total, backing_alignment, geometry_.min_block_size(), page_.value()};
+}
+
+Result<BuddyArena> BuddyArena::Builder::build_over(std::byte* memory, const detail::BackingRequest& request,
+                                                   Dealloc dealloc) const {
+  detail::Backing backing;
+  backing.base = memory;
+  backing.size = request.size;
+  backing.self_allocated = false;
+  backing.raw_ptr = memory;
+  backing.raw_len = request.size;
+  backing.dealloc.emplace(std::move(dealloc));
+  auto state = make_state(config_of(request.size, geometry_.min_block_size(), geometry_.alignment(),
+                                    geometry_.caps_capacity(), init_, auto_spill_),
+                          std::move(backing), waiter_);
+  if (!state) return state.error();
+  return BuddyArena(*state);
+}
+
+Result<BuddyArena> BuddyArena::Builder::build_impl(bool prefault) const {
+  const Result<detail::BackingRequest> request = backing_request();
+  if (!request) return request.error();
+  const std::size_t total = request->size;
+  std::byte* base = detail::allocate_backing(total, request->alignment);
   if (base == nullptr) return Errc::out_of_memory;
   detail::Backing backing;
   backing.base = base;
   backing.size = total;
-  backing.alignment = backing_alignment;
+  backing.alignment = request->alignment;
   backing.self_allocated = true;
   auto state = make_state(config_of(total, geometry_.min_block_size(), geometry_.alignment(), geometry_.caps_capacity(),
                                     init_, auto_spill_),
                           std::move(backing), waiter_);
   if (!state) {
-    detail::free_backing(base, total, backing_alignment);
+    detail::free_backing(base, total, request->alignment);
     return state.error();
   }
   if (prefault) detail::prefault(base, total, page_.value());

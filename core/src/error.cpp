@@ -27,6 +27,7 @@ class ArenaCategory final : public std::error_category {
       case Errc::buffer_full: return "buffer full: the data does not fit the remaining capacity";
       case Errc::invalid_range: return "invalid range: begin > end or end past the region's capacity";
       case Errc::timed_out: return "timed out: no capacity became free before the deadline";
+      case Errc::not_supported: return "not supported: the system (or this topology) cannot do that";
     }
     return "unknown arena error " + std::to_string(code);
   }

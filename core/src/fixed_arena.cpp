@@ -123,7 +123,7 @@ FixedArena::RawBuilder FixedArena::from_static(std::span<std::byte> region, Slot
   return RawBuilder(region.data(), region.size(), spec, Dealloc::none());
 }
 
-Result<FixedArena> FixedArena::Builder::build_impl(bool prefault) const {
+Result<detail::BackingRequest> FixedArena::Builder::backing_request() const {
   // Validation order of R-FIX-3, with the C++ zero-argument checks after the alignment.
   if (!is_power_of_two(alignment_)) return Errc::invalid_alignment;
   if (slot_count_ == 0 || size_ == 0 || page_.is_invalid()) return Errc::invalid_argument;
@@ -135,20 +135,41 @@ Result<FixedArena> FixedArena::Builder::build_impl(bool prefault) const {
   const std::size_t backing_alignment = std::max(alignment_, kCacheLine);
   if (total > kMaxSize - (backing_alignment - 1)) return Errc::size_overflow;
   if (slot_count_ > kMaxSlots) return Errc::size_overflow;
+  return detail::BackingRequest{total, backing_alignment, slot_capacity, page_.value()};
+}
 
-  std::byte* base = detail::allocate_backing(total, backing_alignment);
+Result<FixedArena> FixedArena::Builder::build_over(std::byte* memory, const detail::BackingRequest& request,
+                                                   Dealloc dealloc) const {
+  detail::Backing backing;
+  backing.base = memory;
+  backing.size = request.size;
+  backing.self_allocated = false;
+  backing.raw_ptr = memory;
+  backing.raw_len = request.size;
+  backing.dealloc.emplace(std::move(dealloc));
+  auto state = make_state({slot_count_, request.slot_capacity, alignment_, init_, auto_spill_}, std::move(backing),
+                          waiter_);
+  if (!state) return state.error();
+  return FixedArena(*state);
+}
+
+Result<FixedArena> FixedArena::Builder::build_impl(bool prefault) const {
+  const Result<detail::BackingRequest> request = backing_request();
+  if (!request) return request.error();
+  std::byte* base = detail::allocate_backing(request->size, request->alignment);
   if (base == nullptr) return Errc::out_of_memory;
   detail::Backing backing;
   backing.base = base;
-  backing.size = total;
-  backing.alignment = backing_alignment;
+  backing.size = request->size;
+  backing.alignment = request->alignment;
   backing.self_allocated = true;
-  auto state = make_state({slot_count_, slot_capacity, alignment_, init_, auto_spill_}, std::move(backing), waiter_);
+  auto state = make_state({slot_count_, request->slot_capacity, alignment_, init_, auto_spill_}, std::move(backing),
+                          waiter_);
   if (!state) {
-    detail::free_backing(base, total, backing_alignment);
+    detail::free_backing(base, request->size, request->alignment);
     return state.error();
   }
-  if (prefault) detail::prefault(base, total, page_.value());
+  if (prefault) detail::prefault(base, request->size, page_.value());
   return FixedArena(*state);
 }
 

@@ -37,6 +37,7 @@
 #include "arena/buffer.hpp"
 #include "arena/dealloc.hpp"
 #include "arena/detail/async_allocation.hpp"
+#include "arena/detail/backing_request.hpp"
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
 #include "arena/options.hpp"
@@ -121,8 +122,11 @@ class BuddyArena::Builder {
 
  private:
   friend class BuddyArena;
+  friend class detail::NumaAccess;
   explicit Builder(BuddyGeometry geometry) noexcept : geometry_(geometry) {}
   Result<BuddyArena> build_impl(bool prefault) const;
+  Result<detail::BackingRequest> backing_request() const;
+  Result<BuddyArena> build_over(std::byte* memory, const detail::BackingRequest& request, Dealloc dealloc) const;
 
   BuddyGeometry geometry_;
   InitPolicy init_ = InitPolicy::uninit;

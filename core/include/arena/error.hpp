@@ -33,6 +33,8 @@ enum class Errc {
   invalid_range,  // raw freeze: begin > end or end past the region's capacity
   // Waiting
   timed_out,  // allocate_wait: the deadline passed before capacity became free
+  // Added beside api.md's list
+  not_supported,  // the system cannot do this (NUMA: binding on a synthetic topology, hwloc failures)
 };
 
 // The category of Errc; name() is "arena", message() is one line naming the condition.

@@ -58,6 +58,7 @@
 #include "arena/check.hpp"
 #include "arena/dealloc.hpp"
 #include "arena/detail/async_allocation.hpp"
+#include "arena/detail/backing_request.hpp"
 #include "arena/detail/fixed_core.hpp"
 #include "arena/error.hpp"
 #include "arena/metrics.hpp"
@@ -156,9 +157,14 @@ class FixedArena::Builder {
 
  private:
   friend class FixedArena;
+  friend class detail::NumaAccess;
   Builder(std::size_t slot_count, std::size_t size, bool size_is_total) noexcept
       : slot_count_(slot_count), size_(size), size_is_total_(size_is_total) {}
   Result<FixedArena> build_impl(bool prefault) const;
+  // Validates and sizes the backing memory (all of build()'s checks).
+  Result<detail::BackingRequest> backing_request() const;
+  // Builds over `memory` (request.size bytes, request.alignment aligned), freed by `dealloc`. No prefault.
+  Result<FixedArena> build_over(std::byte* memory, const detail::BackingRequest& request, Dealloc dealloc) const;
 
   std::size_t slot_count_;
   std::size_t size_;     // slot capacity, or total bytes when size_is_total_
