@@ -36,7 +36,8 @@ struct NumaSetImpl;
 struct NodeInfo {
   unsigned node = 0;               // logical index, 0..node_count()-1
   unsigned os_index = 0;           // the operating system's number for it
-  std::uint64_t memory_bytes = 0;  // local memory (0 when unknown, e.g. synthetic)
+  std::uint64_t memory_bytes = 0;  // local memory (0 when unknown; synthetic topologies report
+                                   // hwloc's default of 1 GiB unless the description sets it)
   unsigned cores = 0;
   unsigned pus = 0;                // hardware threads
 };
@@ -74,8 +75,11 @@ struct NumaOptions {
   unsigned max_remote_nodes_per_call = 1;  // 0: local only
 };
 
-// Counts of one node of a set. `remote_allocations` are served by this node for threads of other
-// nodes; `failed_allocations` are calls from this node's threads that no tried node could serve.
+// Counts of one node of a set, for allocate() / allocate_from() only (allocate_on() is an explicit
+// placement and counts only in the node's arena metrics). `remote_allocations` are served by this
+// node for threads of other nodes; `failed_allocations` are calls from this node's threads that no
+// tried node could serve (arena_full; an error no node can help with, such as request_too_large,
+// is returned at once and not counted here).
 struct NodeMetrics {
   unsigned node = 0;
   std::uint64_t local_allocations = 0;

@@ -61,9 +61,9 @@ struct WaitTask {
       struct Transfer {
         bool await_ready() noexcept { return false; }
         std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> self) noexcept {
-          std::coroutine_handle<> next = self.promise().next;
+          std::coroutine_handle<> continuation = self.promise().next;
           self.destroy();  // the frame ends here; nothing refers to it any more
-          return next;
+          return continuation;
         }
         void await_resume() noexcept {}
       };
