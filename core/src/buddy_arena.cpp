@@ -71,7 +71,9 @@ namespace detail {
 
 Result<Buffer> WaitHooks<BuddyArena>::try_first(BuddyArena& arena, std::size_t len) { return arena.allocate(len); }
 Result<Buffer> WaitHooks<BuddyArena>::try_again(BuddyArena& arena, std::size_t len) {
-  return arena.state_->allocate(len, false);
+  Result<Buffer> attempt = arena.state_->allocate(len, false);
+  if (attempt) arena.state_->pass_on_capacity();
+  return attempt;
 }
 std::unique_ptr<Registration> WaitHooks<BuddyArena>::make_registration(BuddyArena& arena, std::size_t len,
                                                                        std::chrono::steady_clock::time_point since) {

@@ -7,6 +7,7 @@
 // so that older heads, larger requests and longer queues go first. An order that has received 10
 // deliveries in a row sits out a round when others wait (no starvation). At most one delivery per
 // order, and at most 8 queue pops in the whole wake, the budget checked before each pop (H-1).
+// Revocations leave tombstones (R-ASY-6), but never 8 in one queue: they are compacted away then.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -28,7 +29,7 @@ constexpr std::int64_t kOrderBiasNs = 50'000;
 constexpr std::int64_t kDepthBiasNs = 5'000;
 constexpr unsigned kPopBudget = 8;
 constexpr unsigned kStreakLimit = 10;
-constexpr std::size_t kCompactAt = 64;  // tombstones tolerated before a queue is compacted
+constexpr std::size_t kCompactAt = 64;  // entries beyond which enqueue compacts a mostly-dead queue
 }  // namespace
 
 struct BuddyNotifyWaiters::State {
@@ -75,11 +76,17 @@ struct BuddyNotifyWaiters::State {
   }
 
   // A live ticket was revoked: leave the tombstone queued, fix the counts and the head (L-5).
+  // Once a queue holds as many tombstones as a wake may pop, they are dropped here (on the
+  // waiter's side, never on the release path): so a live entry is always within one wake's
+  // budget of the head, and timed-out or cancelled waits cannot make a release miss a waiter.
   void revoked(const std::shared_ptr<detail::Ticket>& ticket) {
     OrderQueue& q = orders[ticket->order];
     std::lock_guard<std::mutex> lock(q.mutex);
-    q.live.fetch_sub(1, std::memory_order_acq_rel);
+    const std::size_t live = q.live.fetch_sub(1, std::memory_order_acq_rel) - 1;
     total_live.fetch_sub(1, std::memory_order_acq_rel);
+    if (q.queue.size() - live >= kPopBudget) {
+      std::erase_if(q.queue, [](const auto& t) { return t->state.load(std::memory_order_acquire) != detail::TicketState::live; });
+    }
     refresh_head(q);
   }
 

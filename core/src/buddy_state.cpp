@@ -244,6 +244,22 @@ void BuddyState::begin_waiting() noexcept {
   ++waiting_;
 }
 
+void BuddyState::pass_on_capacity() noexcept {
+  unsigned order = 0;
+  bool wake = false;
+  {
+    SpinGuard guard(lock_);
+    if (waiting_ > 1 && (nonempty_ | parked_mask_) != 0) {
+      flush_parked();
+      order = static_cast<unsigned>(63 - std::countl_zero(nonempty_));
+      wake = try_add_handle();
+    }
+  }
+  if (!wake) return;
+  waiter_->wake(order);
+  drop_handle();
+}
+
 void BuddyState::end_waiting() noexcept {
   SpinGuard guard(lock_);
   --waiting_;
@@ -265,6 +281,7 @@ Result<Buffer> BuddyState::allocate_wait(std::size_t len, std::chrono::steady_cl
     Result<Buffer> attempt = allocate(len, false);
     if (attempt) {
       registration->revoke();
+      pass_on_capacity();
       return attempt;
     }
     if (!registration->wait_until(deadline)) {

@@ -105,6 +105,9 @@ class BuddyState {
   // of parking, and wake the waiter strategy with the order of the block that became free.
   void begin_waiting() noexcept;
   void end_waiting() noexcept;
+  // After a waiter's retry succeeded: when others still wait and a free block remains, wake
+  // again with its order (a wake serves one waiter per order; one freed block can serve several).
+  void pass_on_capacity() noexcept;
   BuddyWaiter& waiter() noexcept { return *waiter_; }
   // The order a request of `len` bytes needs (max_order + 1 when it can never fit).
   unsigned order_of(std::size_t len) const noexcept;

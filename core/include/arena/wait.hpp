@@ -23,7 +23,9 @@
 //   streams of small ones (R-ASY-7).
 //
 // Coroutines: by default a coroutine suspended in allocate_async() is resumed on the thread whose
-// release woke it, inside that release. To continue on an executor instead, co_await the
+// release woke it, inside that release. Destroying a coroutine suspended in allocate_async()
+// cancels its wait, provided no release can complete that wait at the same moment: destroy it
+// from the thread (or executor) that would resume it, as with any coroutine. To continue on an executor instead, co_await the
 // executor's scheduling operation right after allocate_async() returns (e.g.
 // `Buffer b = co_await arena.allocate_async(); co_await pool.schedule();`), or plug in a Waiter
 // whose Registration::suspend() posts the handle to the executor instead of keeping it.
@@ -57,9 +59,10 @@ class Registration {
   virtual bool suspend(std::coroutine_handle<> h) = 0;
   // Cancels a suspended registration: true when the handle given to suspend() will never be
   // resumed (it had not fired), false when it fired (it is being, or will be, resumed). Used when
-  // a coroutine waiting in allocate_async() is destroyed. The default revokes and answers false:
-  // a custom registration that does not override it leaks the small wait frame on cancellation
-  // instead of risking a resume of a destroyed coroutine.
+  // a coroutine waiting in allocate_async() is destroyed. The default revokes and answers false,
+  // which is safe but costly: a cancelled wait that never fires then keeps its wait task, and
+  // with it a handle on the arena (the arena's memory) and its waiting count, for good. Custom
+  // registrations used with coroutines should override it.
   virtual bool withdraw() noexcept {
     revoke();
     return false;
