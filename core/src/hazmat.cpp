@@ -31,7 +31,10 @@ Result<Bytes> RawRegion::freeze(std::size_t begin, std::size_t end) && {
   if (begin > end || end > consumed.capacity_) return Errc::invalid_range;
   detail::Owner* owner = std::exchange(consumed.owner_, nullptr);
   detail::note_frozen(owner, consumed.tag_);
-  return Bytes(consumed.data_ + begin, end - begin, owner, consumed.tag_);
+  // An empty range is anchored at the region's start: the owner finds its block from the data
+  // pointer, and begin == end == capacity would point one past the block (at its neighbour).
+  const std::byte* data = begin == end ? consumed.data_ : consumed.data_ + begin;
+  return Bytes(data, end - begin, owner, consumed.tag_);
 }
 
 }  // namespace arena::hazmat

@@ -188,7 +188,7 @@ std::uint64_t total_coroutines_done(const Shared& s) {
 }  // namespace
 
 TEST_SUITE("waiting, threads") {
-  TEST_CASE("fixed, 3 slots: blocking and coroutine waiters against releasers; every waiter served") {
+  TEST_CASE("fixed, 3 slots: blocking and coroutine waiters against releasers, every waiter served") {
     auto waiter = std::make_shared<NotifyWaiters>();
     FixedArena arena = build(FixedArena::with_slot_capacity(3, 64).waiter(waiter));
     auto s = std::make_shared<Shared>();

@@ -132,7 +132,7 @@ TEST_SUITE("arena::BuddyArena allocate_wait") {
     CHECK(arena.metrics().waits == 0u);
   }
 
-  TEST_CASE("buddy allocate_wait: full: timed_out, not before the deadline; nothing stays registered") {
+  TEST_CASE("buddy allocate_wait: full: timed_out, not before the deadline, nothing stays registered") {
     auto waiter = std::make_shared<BuddyNotifyWaiters>(4);
     BuddyArena arena = exact(4096, 512, waiter);
     Buffer held = take(arena.allocate(2048));
@@ -240,7 +240,7 @@ TEST_SUITE("arena::BuddyArena allocate_async") {
     CHECK(m.allocations_failed == 1u);
   }
 
-  TEST_CASE("buddy allocate_async: a free block is taken without suspending; the sync path still fails fast") {
+  TEST_CASE("buddy allocate_async: a free block is taken without suspending, the sync path still fails fast") {
     BuddyArena arena = exact(4096, 512);
     Got got;
     Task task = wait_for_block(arena, 4096, got, true);

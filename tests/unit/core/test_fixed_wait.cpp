@@ -108,7 +108,7 @@ TEST_SUITE("arena::FixedArena allocate_wait") {
     CHECK(m.allocations_ok == 1u);
   }
 
-  TEST_CASE("fixed allocate_wait: full: timed_out, not before the deadline; nothing stays registered") {
+  TEST_CASE("fixed allocate_wait: full: timed_out, not before the deadline, nothing stays registered") {
     auto waiter = std::make_shared<NotifyWaiters>();
     FixedArena arena = one_slot(waiter);
     Buffer held = take(arena.allocate());

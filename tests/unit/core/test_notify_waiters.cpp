@@ -61,7 +61,7 @@ Task await_task(Registration& r, Resumed& out) {
 }  // namespace
 
 TEST_SUITE("arena::NotifyWaiters") {
-  TEST_CASE("NotifyWaiters: prepare arms a registration; revoke and destruction withdraw it") {
+  TEST_CASE("NotifyWaiters: prepare arms a registration, revoke and destruction withdraw it") {
     NotifyWaiters w;
     CHECK(w.pending() == 0u);
     std::unique_ptr<Registration> a = w.make_registration();
@@ -530,7 +530,7 @@ TEST_SUITE("arena::BuddyNotifyWaiters") {
     CHECK_FALSE(fired(*fresh));
   }
 
-  TEST_CASE("BuddyNotifyWaiters: co_await a buddy registration: resumed by the waking thread; withdraw") {
+  TEST_CASE("BuddyNotifyWaiters: co_await a buddy registration: resumed by the waking thread, withdraw") {
     BuddyNotifyWaiters w(4);
     SUBCASE("resumed on the waker") {
       auto r = armed(w, 2, Clock::now());

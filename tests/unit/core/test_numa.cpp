@@ -125,7 +125,7 @@ TEST_SUITE("arena::Topology") {
     (void)here.binds_memory();  // either answer is valid; the real-topology set tests use it
   }
 
-  TEST_CASE("pin_current_thread(0) works or is not_supported; a bad node is invalid_argument") {
+  TEST_CASE("pin_current_thread(0) works or is not_supported, a bad node is invalid_argument") {
     const Topology here = take(Topology::detect());
     on_own_thread([&] {
       const arena::Result<void> pinned = here.pin_current_thread(0);
@@ -506,7 +506,7 @@ TEST_SUITE("arena::NumaBuddyArenas") {
 }
 
 TEST_SUITE("arena::Numa sets on this machine") {
-  TEST_CASE("fixed sets build, allocate and free on every node; pages sit on their node where bound") {
+  TEST_CASE("fixed sets build, allocate and free on every node, pages sit on their node where bound") {
     const Topology here = take(Topology::detect());
     NumaFixedArenas sets = take(NumaFixedArenas::build(here, FixedArena::with_slot_capacity(16, 4096)));
     REQUIRE(sets.node_count() == here.node_count());
