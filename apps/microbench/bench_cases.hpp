@@ -16,6 +16,8 @@ namespace microbench {
 void register_roundtrip_benchmarks(const PeerStatus& peers);
 // fixed_contention/slots_65536_hold_{0,75}pct/threads:{1,2} (ContentionHarness, manual time).
 void register_contention_benchmarks(const PeerStatus& peers);
+// buddy_roundtrip/{256,1024,4096,16384} and buddy_contention/arena_64mb_hold_{0,50}pct/threads:{1,2}.
+void register_buddy_benchmarks(const PeerStatus& peers);
 // Frees the cached contention fixture (joins its threads); call after the run.
 void release_contention_fixture();
 

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
 
   microbench::register_roundtrip_benchmarks(status);
   microbench::register_contention_benchmarks(status);
+  microbench::register_buddy_benchmarks(status);
   benchmark::RunSpecifiedBenchmarks();
   microbench::release_contention_fixture();
   benchmark::Shutdown();

@@ -8,6 +8,7 @@
 
 #include "arena/check.hpp"
 #include "buddy_math.hpp"
+#include "slot_cache.hpp"
 
 namespace arena::detail {
 namespace {
@@ -29,6 +30,11 @@ void buddy_retain(Owner* owner, const std::byte* data, std::uint64_t tag) noexce
 const OwnerOps kBuddyOps{&buddy_last_release, &buddy_note_frozen, &buddy_spill_release, &buddy_retain,
                          &buddy_last_release};
 
+std::uint64_t next_buddy_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 BuddyState::BuddyState(const BuddyConfig& config, Backing backing, std::shared_ptr<BuddyWaiter> waiter)
@@ -39,6 +45,7 @@ BuddyState::BuddyState(const BuddyConfig& config, Backing backing, std::shared_p
       parked_(config.max_order + 1, kNone) {
   owner_.ops = &kBuddyOps;
   owner_.state = this;
+  id_ = next_buddy_id();
   waiter_ = waiter ? std::move(waiter) : std::make_shared<BuddyNotifyWaiters>(config.max_order + 1);
   const std::size_t units = config.total >> config.min_shift;
   free_.reserve(config.max_order + 1);
@@ -158,17 +165,32 @@ Result<BuddyBlock> BuddyState::allocate_block(std::size_t len, bool count_failur
     return Errc::request_too_large;  // never fits, whatever is freed [R-BUD-2, L-3]
   }
   const std::size_t bytes = block_bytes(*order);
-  std::size_t index;
+  BuddyCell* cell = *order < kBuddyCachedOrders ? buddy_thread_cell(*this, true) : nullptr;
+  if (cell != nullptr) {
+    // Lock-free: a block of this order this thread freed before (scrubbed then, if zero policy).
+    const std::size_t cached = buddy_cell_pop(*cell, *order);
+    if (cached != kNoUnit) {
+      cell->allocations.bump();
+      cell->bytes_in.add(bytes);
+      cell->requested_in.add(len);
+      std::byte* data = backing_.base + (cached << config_.min_shift);
+      refs_at(cached).store(1, std::memory_order_relaxed);
+      const std::size_t capacity = config_.caps_capacity && len < bytes ? len : bytes;
+      return BuddyBlock{data, capacity, make_buddy_tag(*order, len)};
+    }
+  }
+  std::size_t index = kNone;
   bool cold = false;
-  {
+  for (int attempt = 0; attempt < 2 && index == kNone; ++attempt) {
+    // Second attempt: blocks kept in threads' cells go back to the trees first.
+    if (attempt == 1 && drain_cells() == 0) break;
     SpinGuard guard(lock_);
     index = take_block(*order);
     if (index != kNone) {
       ++allocations_ok_;
       ++live_blocks_;
-      bytes_live_ += bytes;
-      bytes_requested_live_ += len;
-      if (bytes_live_ > peak_bytes_live_) peak_bytes_live_ = bytes_live_;
+      bytes_live_ += static_cast<std::int64_t>(bytes);
+      bytes_requested_live_ += static_cast<std::int64_t>(len);
       if (config_.init == InitPolicy::zero) cold = !units_scrubbed(index << *order, std::size_t{1} << *order);
     }
   }
@@ -197,6 +219,17 @@ void BuddyState::free_block(std::size_t unit, unsigned order, std::size_t reques
   if (config_.init == InitPolicy::zero) {
     secure_zero(backing_.base + (unit << config_.min_shift), bytes);  // whole block, before it is free [R-REL-2]
   }
+  if (order < kBuddyCachedOrders) {
+    if (BuddyCell* cell = buddy_thread_cell(*this, false); cell != nullptr) {
+      const bool cached = buddy_cell_push(*cell, order, unit, id_, waiting_, [&](BuddyCell& c) {
+        c.frees.bump();
+        if (spilled) c.spills.bump();
+        c.bytes_out.add(bytes);
+        c.requested_out.add(requested);
+      });
+      if (cached) return;  // hands off the arena from here: it may already be torn down
+    }
+  }
   bool destroy = false;
   bool wake = false;
   unsigned freed_order = order;
@@ -205,10 +238,10 @@ void BuddyState::free_block(std::size_t unit, unsigned order, std::size_t reques
     ++frees_;
     if (spilled) ++spills_;
     --live_blocks_;
-    bytes_live_ -= bytes;
-    bytes_requested_live_ -= requested;
+    bytes_live_ -= static_cast<std::int64_t>(bytes);
+    bytes_requested_live_ -= static_cast<std::int64_t>(requested);
     if (config_.init == InitPolicy::zero) mark_scrubbed(unit, std::size_t{1} << order);
-    if (waiting_ != 0) {
+    if (waiting_.load(std::memory_order_relaxed) != 0) {
       // Somebody waits: merge now, so that the wake names the order that really became free, and
       // hold a handle so that the arena outlives the wake below.
       freed_order = coalesce_insert(order, unit >> order);
@@ -240,8 +273,11 @@ bool BuddyState::try_add_handle() noexcept {
 
 void BuddyState::begin_waiting() noexcept {
   waits_.add(1);
-  SpinGuard guard(lock_);
-  ++waiting_;
+  waiting_.fetch_add(1, std::memory_order_seq_cst);
+  // Pairs with the busy section of a cell push (buddy_cell_push reads `waiting_` inside it): from
+  // here on a release either goes through the lock (and wakes) or its cached block is visible to
+  // this waiter's drain.
+  if (thread_cache_enabled()) heavy_fence();
 }
 
 void BuddyState::pass_on_capacity() noexcept {
@@ -249,7 +285,7 @@ void BuddyState::pass_on_capacity() noexcept {
   bool wake = false;
   {
     SpinGuard guard(lock_);
-    if (waiting_ > 1 && (nonempty_ | parked_mask_) != 0) {
+    if (waiting_.load(std::memory_order_relaxed) > 1 && (nonempty_ | parked_mask_) != 0) {
       flush_parked();
       order = static_cast<unsigned>(63 - std::countl_zero(nonempty_));
       wake = try_add_handle();
@@ -260,9 +296,42 @@ void BuddyState::pass_on_capacity() noexcept {
   drop_handle();
 }
 
-void BuddyState::end_waiting() noexcept {
+void BuddyState::end_waiting() noexcept { waiting_.fetch_sub(1, std::memory_order_seq_cst); }
+
+// --- Thread cache cells ---
+
+void BuddyState::insert_drained(const DrainedBlock& block) noexcept {
+  const std::size_t units = std::size_t{1} << block.order;
+  if (config_.init == InitPolicy::zero) mark_scrubbed(block.unit, units);  // wiped when it was cached
+  coalesce_insert(block.order, block.unit >> block.order);
+}
+
+std::size_t BuddyState::drain_cells() noexcept {
+  return drain_buddy_cells(*this, cells_, id_, [this](const DrainedBlock& block) {
+    SpinGuard guard(lock_);
+    insert_drained(block);
+  });
+}
+
+void BuddyState::fold_cell(BuddyCell& cell) noexcept {
+  const std::uint64_t allocations = cell.allocations.take();
+  const std::uint64_t frees = cell.frees.take();
+  allocations_ok_ += allocations;
+  frees_ += frees;
+  spills_ += cell.spills.take();
+  live_blocks_ += static_cast<std::int64_t>(allocations) - static_cast<std::int64_t>(frees);
+  bytes_live_ += static_cast<std::int64_t>(cell.bytes_in.take()) - static_cast<std::int64_t>(cell.bytes_out.take());
+  bytes_requested_live_ +=
+      static_cast<std::int64_t>(cell.requested_in.take()) - static_cast<std::int64_t>(cell.requested_out.take());
+}
+
+void BuddyState::absorb_cell(BuddyCell& cell) noexcept {
   SpinGuard guard(lock_);
-  --waiting_;
+  for (unsigned order = 0; order < kBuddyCachedOrders; ++order) {
+    const std::uint64_t value = cell.slots[order].exchange(0, std::memory_order_relaxed);
+    if (value != 0) insert_drained(DrainedBlock{static_cast<std::size_t>(value - 1), order});
+  }
+  fold_cell(cell);
 }
 
 Result<Buffer> BuddyState::allocate_wait(std::size_t len, std::chrono::steady_clock::time_point deadline) {
@@ -363,17 +432,34 @@ bool BuddyState::release_saturated(std::size_t unit) noexcept {
 BuddyMetrics BuddyState::metrics() noexcept {
   BuddyMetrics m;
   m.free_blocks_per_order.resize(config_.max_order + 1);
+  drain_cells();  // cached blocks are free memory: report the arena fully coalesced
+  // Lock-free counts kept by the cells bound to this arena (exact at quiescence).
+  std::uint64_t cell_allocations = 0, cell_frees = 0, cell_spills = 0;
+  std::int64_t cell_bytes = 0, cell_requested = 0;
+  for (unsigned i = 0; i < BuddyCellRegistry::kMaxCells; ++i) {
+    BuddyCell* cell = cells_.at(i);
+    if (cell == nullptr || cell->arena_id.load(std::memory_order_acquire) != id_) continue;
+    cell_frees += cell->frees.read();  // frees before allocations: never more frees than allocations
+    cell_allocations += cell->allocations.read();
+    cell_spills += cell->spills.read();
+    cell_bytes -= static_cast<std::int64_t>(cell->bytes_out.read());
+    cell_bytes += static_cast<std::int64_t>(cell->bytes_in.read());
+    cell_requested -= static_cast<std::int64_t>(cell->requested_out.read());
+    cell_requested += static_cast<std::int64_t>(cell->requested_in.read());
+  }
+  auto clamp = [](std::int64_t v) { return v < 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(v); };
   {
     SpinGuard guard(lock_);
     flush_parked();
-    m.allocations_ok = allocations_ok_;
-    m.frees = frees_;
-    m.spills = spills_;
+    m.allocations_ok = allocations_ok_ + cell_allocations;
+    m.frees = frees_ + cell_frees;
+    m.spills = spills_ + cell_spills;
     m.splits = splits_;
     m.coalesces = coalesces_;
-    m.blocks_live = live_blocks_;
-    m.bytes_live = bytes_live_;
-    m.bytes_requested_live = bytes_requested_live_;
+    m.blocks_live = clamp(live_blocks_ + static_cast<std::int64_t>(cell_allocations) - static_cast<std::int64_t>(cell_frees));
+    m.bytes_live = clamp(bytes_live_ + cell_bytes);
+    m.bytes_requested_live = clamp(bytes_requested_live_ + cell_requested);
+    if (m.bytes_live > peak_bytes_live_) peak_bytes_live_ = m.bytes_live;
     m.peak_bytes_live = peak_bytes_live_;
     for (unsigned k = 0; k <= config_.max_order; ++k) {
       m.free_blocks_per_order[k] = counts_[k];
@@ -395,6 +481,18 @@ BuddyMetrics BuddyState::metrics() noexcept {
 
 void BuddyState::drop_handle() noexcept {
   if (handles_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Teardown: every cell gives its blocks back and its counts to the arena, and is unbound, so
+  // that from here on every release goes through the lock and the live count is exact.
+  unbind_buddy_cells(
+      cells_, id_,
+      [this](const DrainedBlock& block) {
+        SpinGuard guard(lock_);
+        insert_drained(block);
+      },
+      [this](BuddyCell& cell) {
+        SpinGuard guard(lock_);
+        fold_cell(cell);
+      });
   bool destroy = false;
   {
     SpinGuard guard(lock_);
@@ -410,6 +508,7 @@ bool BuddyState::is_free_in_tree(unsigned order, std::size_t index) noexcept {
 }
 
 void BuddyState::merge_parked() noexcept {
+  drain_cells();
   SpinGuard guard(lock_);
   flush_parked();
 }

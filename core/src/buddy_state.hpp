@@ -37,6 +37,7 @@
 #include "arena/wait.hpp"
 #include "backing_memory.hpp"
 #include "bit_tree.hpp"
+#include "buddy_cache.hpp"
 #include "spin_lock.hpp"
 #include "striped_counter.hpp"
 
@@ -90,6 +91,12 @@ class BuddyState {
   static BuddyState& of(Owner* owner) noexcept { return *static_cast<BuddyOwner*>(owner)->state; }
 
   const BuddyConfig& config() const noexcept { return config_; }
+  // Process-unique, never reused: tags this arena in threads' cache tables.
+  std::uint64_t id() const noexcept { return id_; }
+  BuddyCellRegistry& cell_registry() noexcept { return cells_; }
+  // A thread giving up its cell (thread exit, table entry taken over), holding the cell's admin
+  // flag: its blocks go back to the trees and its counts into the arena's.
+  void absorb_cell(BuddyCell& cell) noexcept;
   const Backing& backing() const noexcept { return backing_; }
   Owner* owner() noexcept { return &owner_; }
 
@@ -149,6 +156,12 @@ class BuddyState {
   bool units_scrubbed(std::size_t first, std::size_t count) const noexcept;
   void mark_scrubbed(std::size_t first, std::size_t count) noexcept;
 
+  // Puts a block that came out of a cell back into the trees (under lock_).
+  void insert_drained(const DrainedBlock& block) noexcept;
+  // Drains every cell bound to this arena into the trees; how many blocks.
+  std::size_t drain_cells() noexcept;
+  void fold_cell(BuddyCell& cell) noexcept;  // under lock_
+
   // The last reference to the block at `unit` is gone.
   void free_block(std::size_t unit, unsigned order, std::size_t requested, bool spilled) noexcept;
   void retain_saturated(std::size_t unit) noexcept;
@@ -168,16 +181,21 @@ class BuddyState {
   std::uint64_t parked_mask_ = 0;
   std::vector<std::uint64_t> scrubbed_;  // one bit per unit; empty unless InitPolicy::zero
   std::size_t cold_units_ = 0;           // units never scrubbed yet (0: skip the checks)
+  // Counts of the locked paths (and of unbound cells, folded in). Cells count their own lock-free
+  // allocations and frees, so these may go below zero while cells hold the matching ones.
   std::uint64_t allocations_ok_ = 0, frees_ = 0, spills_ = 0, splits_ = 0, coalesces_ = 0;
-  std::uint64_t live_blocks_ = 0, bytes_live_ = 0, bytes_requested_live_ = 0, peak_bytes_live_ = 0;
+  std::int64_t live_blocks_ = 0, bytes_live_ = 0, bytes_requested_live_ = 0;
+  std::uint64_t peak_bytes_live_ = 0;  // the highest total seen by metrics()
   bool orphaned_ = false;
-  std::uint32_t waiting_ = 0;
   // --- end guarded ---
 
   StripedCounter failures_;
   StripedCounter frozen_;
   StripedCounter waits_;
   StripedCounter timeouts_;
+  std::atomic<std::uint32_t> waiting_{0};  // threads in a wait loop (read lock-free by cell pushes)
+  std::uint64_t id_ = 0;
+  BuddyCellRegistry cells_;
   std::shared_ptr<BuddyWaiter> waiter_;
   std::atomic<std::uint32_t> handles_{1};
   std::mutex saturated_mutex_;

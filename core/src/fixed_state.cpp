@@ -110,10 +110,6 @@ void fixed_publish(FixedSlotMeta& meta) noexcept {
   }
 }
 
-void fixed_uncache_for_waiters(FixedCore& core, CacheCell& cell) noexcept {
-  (void)core;
-  if (FixedSlotMeta* meta = cell_pop(cell)) fixed_publish(*meta);  // the slot is held: the arena is alive
-}
 
 Result<Buffer> fixed_allocate_slow(FixedCore& core) noexcept { return FixedState::of(core).allocate_slow(true); }
 
@@ -174,9 +170,9 @@ void FixedState::begin_waiting() noexcept {
     std::lock_guard<std::mutex> lock(waiting_mutex_);
     if (waiting.fetch_add(1, std::memory_order_seq_cst) == 0) bitmap_.mark_all(kWaiterFlag);
   }
-  // Pairs with the compiler fence after a cell push (fixed_release): from here on, a release
-  // either publishes through the bitmap (and sees the flag) or its cached slot is visible to the
-  // steal in this waiter's retry.
+  // Pairs with the busy section of a cell push (cell_push reads `waiting` inside it): from here
+  // on, a release either publishes through the bitmap (and sees the flag) or its cached slot is
+  // visible to the steal in this waiter's retry.
   if (thread_cache_enabled()) heavy_fence();
 }
 

@@ -56,7 +56,8 @@ struct BuddyMetrics {
   std::uint64_t blocks_live = 0;                   // blocks currently held
   std::uint64_t bytes_requested_live = 0;          // sum of the lengths asked for by live blocks
   std::uint64_t internal_fragmentation_bytes = 0;  // bytes_live - bytes_requested_live: the cost of rounding
-  std::uint64_t peak_bytes_live = 0;               // high-water mark of bytes_live
+  std::uint64_t peak_bytes_live = 0;               // the highest bytes_live any metrics() call saw
+                                                   // (lock-free cached frees keep no running peak)
   std::uint64_t bytes_free = 0;                    // sum over orders of free blocks' sizes
   std::uint64_t metadata_bytes = 0;                // bookkeeping memory besides the arena itself
   std::uint64_t min_block_size = 0;

@@ -33,7 +33,10 @@ struct alignas(64) BitmapWord {
 // counters of one slot in program order (it never sees more frees than allocations).
 class OwnedCounter {
  public:
-  void bump() noexcept { value_.store(value_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
+  void bump() noexcept { add(1); }
+  void add(std::uint64_t n) noexcept { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_release); }
+  // Takes the value out (the owner, or anyone holding the owner off: the buddy cell's admin flag).
+  std::uint64_t take() noexcept { return value_.exchange(0, std::memory_order_acq_rel); }
   std::uint64_t read() const noexcept { return value_.load(std::memory_order_acquire); }
 
  private:
@@ -117,12 +120,19 @@ ARENA_ALWAYS_INLINE FixedSlotMeta* cell_pop(CacheCell& cell) noexcept {
   return meta;
 }
 
-ARENA_ALWAYS_INLINE bool cell_push(CacheCell& cell, FixedSlotMeta& meta, std::uint64_t arena_id) noexcept {
+// Caches `meta` unless the cell is taken, being drained, or somebody waits for a slot. `waiting`
+// is read INSIDE the busy section: a waiter raises it, then issues a process-wide barrier and
+// drains the cells, so either this read sees it (the slot goes to the bitmap, which wakes) or the
+// waiter's drain, which waits for busy == 0, finds the slot here. Reading it in the section also
+// keeps the arena alive for the read: its teardown waits for busy == 0 too.
+ARENA_ALWAYS_INLINE bool cell_push(CacheCell& cell, FixedSlotMeta& meta, std::uint64_t arena_id,
+                                   const std::atomic<std::uint32_t>& waiting) noexcept {
   if (cell.slot.load(std::memory_order_relaxed) != nullptr) return false;
   cell.busy.store(1, std::memory_order_relaxed);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   bool pushed = false;
-  if (cell.admin.load(std::memory_order_relaxed) == 0 && cell.arena_id.load(std::memory_order_relaxed) == arena_id) {
+  if (cell.admin.load(std::memory_order_relaxed) == 0 && cell.arena_id.load(std::memory_order_relaxed) == arena_id &&
+      waiting.load(std::memory_order_relaxed) == 0) {
     cell.slot.store(&meta, std::memory_order_relaxed);
     pushed = true;
   }
@@ -147,8 +157,6 @@ ARENA_ALWAYS_INLINE FixedSlotMeta& fixed_meta_of(Owner* owner) noexcept {
 // the waiter flag. After this, hands off the arena unless the word came back dead. Out of line:
 // the thread cache keeps it off the common path.
 void fixed_publish(FixedSlotMeta& meta) noexcept;
-// A slot went into this thread's cell while somebody waits: take it back out and publish it.
-void fixed_uncache_for_waiters(FixedCore& core, CacheCell& cell) noexcept;
 
 // Returns a slot whose last reference is gone: scrub (zero policy), count, then keep it in this
 // thread's cache cell for the arena (hot for the next allocation here) or publish its free bit.
@@ -158,12 +166,9 @@ ARENA_ALWAYS_INLINE void fixed_release(FixedSlotMeta& meta) noexcept {
   meta.frees.bump();
   const FixedThreadTable& table = t_fixed_threads;
   const unsigned entry = fixed_thread_entry(core.id);
-  if (table.tag[entry] == core.id && table.cell[entry] != nullptr && cell_push(*table.cell[entry], meta, core.id)) {
-    // A waiter raises `waiting`, then issues a process-wide barrier before its retry: either that
-    // retry steals the slot just cached, or this load sees the waiter (asymmetric Dekker).
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    if (core.waiting.load(std::memory_order_relaxed) != 0) [[unlikely]] fixed_uncache_for_waiters(core, *table.cell[entry]);
-    return;
+  if (table.tag[entry] == core.id && table.cell[entry] != nullptr &&
+      cell_push(*table.cell[entry], meta, core.id, core.waiting)) {
+    return;  // hands off the arena from here: it may already be torn down
   }
   fixed_publish(meta);
 }
