@@ -14,7 +14,7 @@ import json
 import statistics
 import sys
 
-SUBJECTS = ["arena", "shared_vector", "glibc_rc", "mimalloc_rc", "jemalloc_rc", "tcmalloc_rc"]
+SUBJECTS = ["arena", "shared_vector", "glibc_rc", "mimalloc_rc", "jemalloc_rc", "tcmalloc_rc", "fixed", "null"]
 HEAP_PEERS = ["glibc_rc", "mimalloc_rc", "jemalloc_rc", "tcmalloc_rc"]  # malloc + refcount header
 TIME_SUFFIXES = ("/real_time", "/manual_time")
 
@@ -22,6 +22,11 @@ TIME_SUFFIXES = ("/real_time", "/manual_time")
 ROUNDTRIP_CASE = "fixed_roundtrip/256"
 CONTENTION_T1 = "fixed_contention/slots_65536_hold_0pct/threads:1"
 CONTENTION_T2 = "fixed_contention/slots_65536_hold_0pct/threads:2"
+BUDDY_ROUNDTRIP = "buddy_roundtrip/%d"
+BUDDY_SIZES = (256, 1024, 4096, 16384)
+BUDDY_T1 = "buddy_contention/arena_64mb_hold_0pct/threads:1"
+BUDDY_T2 = "buddy_contention/arena_64mb_hold_0pct/threads:2"
+DRIVER_CASE = "driver_roundtrip/256"
 
 
 def split_name(run_name):
@@ -30,8 +35,8 @@ def split_name(run_name):
         if run_name.endswith(suffix):
             run_name = run_name[: -len(suffix)]
             break
-    case, _, subject = run_name.rpartition("/")
-    return case, subject
+    parts = [p for p in run_name.split("/") if not p.startswith("iterations:")]
+    return "/".join(parts[:-1]), parts[-1]
 
 
 def short_case(case):
@@ -40,6 +45,10 @@ def short_case(case):
         parts = case.split("/")
         hold = parts[1].replace("slots_65536_hold_", "hold").replace("pct", "")
         return "contention %s T%s" % (hold, parts[2].split(":")[1])
+    if case.startswith("buddy_contention/"):
+        parts = case.split("/")
+        hold = parts[1].replace("arena_64mb_hold_", "hold").replace("pct", "")
+        return "buddy contention %s T%s" % (hold, parts[2].split(":")[1])
     return case.replace("fixed_", "")
 
 
@@ -151,7 +160,7 @@ def table(results, order, subjects, cell, markdown):
 
 
 def targets(results):
-    """[(label, value or None, bound, 'le'/'ge', detail)] for the issue's three targets."""
+    """[(label, value or None, bound, 'le'/'ge', detail)] for the issues' targets (2, 3 and 5)."""
     out = []
     arena_rt = results.get((ROUNDTRIP_CASE, "arena"))
     arena_ns = arena_rt.ns_per_op() if arena_rt else None
@@ -190,7 +199,46 @@ def targets(results):
     else:
         out.append(("fixed_contention hold0: arena 2-thread / 1-thread aggregate ops/s", None, 1.6, "ge",
                     "missing data"))
+    out.extend(buddy_targets(results, arena_ns))
+    out.append(driver_target(results))
     return out
+
+
+def ns_of(results, case, subject):
+    r = results.get((case, subject))
+    return r.ns_per_op() if r else None
+
+
+def buddy_targets(results, fixed_ns):
+    """Issue 3: buddy_roundtrip/256 <= 3x fixed_roundtrip/256; buddy_contention hold0 scales >= 1.3x."""
+    out = []
+    label = "buddy_roundtrip/256 / fixed_roundtrip/256 (arena)"
+    buddy_ns = ns_of(results, BUDDY_ROUNDTRIP % 256, "arena")
+    if buddy_ns and fixed_ns:
+        sizes = ", ".join("%d B %s" % (n, fmt_ns(ns_of(results, BUDDY_ROUNDTRIP % n, "arena"))) for n in BUDDY_SIZES)
+        out.append((label, buddy_ns / fixed_ns, 3.0, "le",
+                    "%s vs %s ns/op; buddy by size (payload write included): %s ns/op" % (
+                        fmt_ns(buddy_ns), fmt_ns(fixed_ns), sizes)))
+    else:
+        out.append((label, None, 3.0, "le", "missing data"))
+    label = "buddy_contention hold0: arena 2-thread / 1-thread aggregate ops/s"
+    t1, t2 = results.get((BUDDY_T1, "arena")), results.get((BUDDY_T2, "arena"))
+    if t1 and t2 and t1.median_ops() and t2.median_ops():
+        out.append((label, t2.median_ops() / t1.median_ops(), 1.3, "ge",
+                    "%s vs %s ops/s" % (fmt_ops(t2.median_ops()), fmt_ops(t1.median_ops()))))
+    else:
+        out.append((label, None, 1.3, "ge", "missing data"))
+    return out
+
+
+def driver_target(results):
+    """Issue 5: arena-bench's driver with the do-nothing allocator costs < 10% of a fixed round trip."""
+    label = "driver_roundtrip/256: null / fixed (arena-bench driver overhead)"
+    null_ns, fixed_ns = ns_of(results, DRIVER_CASE, "null"), ns_of(results, DRIVER_CASE, "fixed")
+    if null_ns and fixed_ns:
+        return (label, null_ns / fixed_ns, 0.1, "le", "%s vs %s ns/op through workloads::run_once" % (
+            fmt_ns(null_ns), fmt_ns(fixed_ns)))
+    return (label, None, 0.1, "le", "missing data")
 
 
 def main():
@@ -252,7 +300,7 @@ def main():
         else:
             ok = value <= bound if cmp == "le" else value >= bound
             verdict, shown = ("PASS" if ok else "MISS"), "%5.2fx" % value
-        print("  %s  %s  (target %s %.1fx)  %s: %s" % (verdict, shown, "<=" if cmp == "le" else ">=", bound, label,
+        print("  %s  %s  (target %s %.2fx)  %s: %s" % (verdict, shown, "<=" if cmp == "le" else ">=", bound, label,
                                                        detail))
     return 0
 

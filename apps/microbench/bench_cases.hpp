@@ -18,6 +18,8 @@ void register_roundtrip_benchmarks(const PeerStatus& peers);
 void register_contention_benchmarks(const PeerStatus& peers);
 // buddy_roundtrip/{256,1024,4096,16384} and buddy_contention/arena_64mb_hold_{0,50}pct/threads:{1,2}.
 void register_buddy_benchmarks(const PeerStatus& peers);
+// driver_roundtrip/256/{fixed,null}: arena-bench's driver overhead (bench_driver.cpp).
+void register_driver_benchmarks();
 // Frees the cached contention fixture (joins its threads); call after the run.
 void release_contention_fixture();
 

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   microbench::register_roundtrip_benchmarks(status);
   microbench::register_contention_benchmarks(status);
   microbench::register_buddy_benchmarks(status);
+  microbench::register_driver_benchmarks();
   benchmark::RunSpecifiedBenchmarks();
   microbench::release_contention_fixture();
   benchmark::Shutdown();
