@@ -211,8 +211,8 @@ Result<FixedArena> FixedArena::RawBuilder::build() {
   backing.raw_len = len_;
   backing.dealloc.emplace(std::move(dealloc_));
   auto state = make_state({slot_count, slot_capacity, alignment_, init_, false}, std::move(backing), waiter_);
+  built_ = true;  // also on failure: the Dealloc went with the failed state, a retry would never free
   if (!state) return state.error();  // the Dealloc is dropped unrun: the caller keeps the memory
-  built_ = true;
   return FixedArena(*state);
 }
 

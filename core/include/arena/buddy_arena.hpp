@@ -79,6 +79,8 @@ class BuddyArena {
   // As allocate(), but waits until `deadline` for a block: Errc::timed_out when none came free;
   // request_too_large (and invalid_argument) at once. Only the first failed attempt counts in
   // allocations_failed (L-7).
+  // Registering the wait may allocate (the default waiter's queue node): std::bad_alloc when the
+  // heap refuses, with nothing left registered and the arena unchanged.
   Result<Buffer> allocate_wait(std::size_t len, std::chrono::steady_clock::time_point deadline);
 
   // co_await arena.allocate_async(len) -> Result<Buffer>: request_too_large at once for a length

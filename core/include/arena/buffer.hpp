@@ -10,6 +10,11 @@
 // that does not fit copies the written bytes to the heap, returns the slot to the arena at once,
 // and continues on the heap, which grows as needed [R-SPL-*]. try_put() is the checked write.
 //
+// Heap failure: the only heap use is that spill and its growth. When the heap refuses, put(),
+// put_bytes(), try_put() and writable_span() throw std::bad_alloc and the Buffer is unchanged
+// (still in its slot, or on its old heap block, with everything written so far); the arena is
+// unaffected (tests/fault).
+//
 // Thread-safety: move-only; a Buffer may move between threads but is not shared. Destroying an
 // unfrozen Buffer returns its slot/block [R-BUF-8].
 #pragma once

@@ -38,8 +38,10 @@ class Bytes {
   // Empty; owns nothing.
   Bytes() noexcept = default;
   // Adopts a heap vector without copying its bytes (allocates one small owner record).
+  // std::bad_alloc when that allocation fails; the vector is then not taken.
   explicit Bytes(std::vector<std::byte>&& heap);
-  // A heap copy of `data` (one allocation holding both the owner record and the bytes).
+  // A heap copy of `data` (one allocation holding both the owner record and the bytes);
+  // std::bad_alloc when the heap refuses.
   static Bytes copy_from(std::span<const std::byte> data);
   static Bytes copy_from(std::string_view text);
 
@@ -84,6 +86,7 @@ class Bytes {
 
   // Copies the viewed bytes into a new vector, then drops this reference (releasing the slot at
   // once when it was the last one). Always copies, whatever the backing [R-BYT-5].
+  // std::bad_alloc when the vector cannot be allocated; this Bytes is then left as it was.
   std::vector<std::byte> into_owned() &&;
 
   // True when this handle keeps some memory alive (an arena slot/block or a heap block). An empty

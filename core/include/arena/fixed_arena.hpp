@@ -101,6 +101,8 @@ class FixedArena {
 
   // As allocate(), but waits for a slot until `deadline`: Errc::timed_out when none came free.
   // Only the first failed attempt counts in allocations_failed, not the retries (L-7).
+  // Registering the wait may allocate (the default waiter's queue node): std::bad_alloc when the
+  // heap refuses, with nothing left registered and the arena unchanged.
   Result<Buffer> allocate_wait(std::chrono::steady_clock::time_point deadline);
 
   // co_await arena.allocate_async() -> Buffer: waits as long as it takes [R-ASY-1]. The arena
