@@ -29,6 +29,7 @@ PACKAGES=(
   libclang-rt-14-dev       # sanitizer and fuzzer runtimes for clang 14
   clang-format             # scripts/format.sh
   clang-tidy               # scripts/tidy.sh
+  chromium                 # tests/browser: renders the HTML report headless (skipped when absent)
 )
 
 if [[ "${1:-}" == "--list" ]]; then

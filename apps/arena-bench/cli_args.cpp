@@ -155,6 +155,11 @@ void add_output_args(CLI::App& app, OutputArgs& args) {
       ->excludes(quiet);
   app.add_flag("--progress", args.progress, "Show the progress bar even when stderr is not a terminal")
       ->excludes(quiet);
+  app.add_option("--html", args.html_path,
+                 "Also write the report as a self-contained HTML page to FILE (atomically; see arena-bench report)")
+      ->type_name("FILE")
+      ->check(CLI::Validator([](std::string& value) { return value.empty() ? std::string("an empty path") : ""; },
+                             "FILE", "non-empty"));
 }
 
 nlohmann::json parse_fixed_spec(const std::string& text) {

@@ -1,7 +1,7 @@
 // cli_args: the pieces of command line that several subcommands share, and the small languages
 // arena-bench accepts in flags: where the profile comes from (PROFILE or --preset NAME, then
 // --set/--threads/--duration/--operations/--repetitions overrides), where the report goes (-o,
-// --table, --quiet, --progress), and compare's geometry specs (--fixed COUNTxSIZE, --buddy
+// --html, --table, --quiet, --progress), and compare's geometry specs (--fixed COUNTxSIZE, --buddy
 // TOTAL/MIN, --peers LIST). Every mistake is a workloads::InputError naming the flag, never a
 // silent default; nothing here runs a workload.
 #pragma once
@@ -52,6 +52,7 @@ struct OutputArgs {
   bool table = false;     // --table: the summary table even when stderr is not a terminal
   bool quiet = false;     // --quiet: neither table nor progress bar
   bool progress = false;  // --progress: the progress bar even when stderr is not a terminal
+  std::string html_path;  // --html FILE: also the report as an HTML page (html_report.hpp); empty: none
 };
 void add_output_args(CLI::App& app, OutputArgs& args);
 

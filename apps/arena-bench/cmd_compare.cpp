@@ -90,11 +90,12 @@ Command setup_compare(CLI::App& app) {
   arena-bench compare --preset rpc-small --fixed 4096x16KiB --fixed 65536x1KiB,spill --buddy 64MiB/256
   arena-bench compare profile.json --buddy 32MiB/64 --buddy 6000/768,nearest --peers malloc,jemalloc -o cmp.json
   arena-bench compare --preset kv-values --duration 0.5 --repetitions 3 --no-peers --table
+  arena-bench compare --preset buddy-size-cycle --operations 20000 -o cmp.json --html cmp.html
 
 COUNTxSIZE is slot count x slot size (sizes take units: 4096, 4KiB, 1MiB). The geometries given
 replace the profile's arenas (without any, the profile's arenas stay); peers are added, and a peer
 whose library is not installed appears as a record with status "skipped". The report and the
-table are as for `arena-bench run`.)");
+table are as for `arena-bench run`; --html FILE also writes the report as an HTML page.)");
   return {sub, [options, peers](const std::string& command_line) {
             options->command_line = command_line;
             options->peers_given = peers->count() > 0;
@@ -110,7 +111,7 @@ workloads::Profile compare_profile(const workloads::Profile& base, const Compare
   std::set<std::string> names;
   // Each arena is named after its spec as typed ("fixed 65536x4KiB,spill"), so that the table and
   // the report show what the user wrote; the library's default name (geometry-based, "fixed
-  // 4096x65536 spill") tells equal geometries written differently apart.
+  // 65536x4KiB spill") tells equal geometries written differently apart.
   const auto add_geometry = [&](nlohmann::json entry, const std::string& kind, const std::string& spec) {
     const std::string source = "--" + kind + " " + spec;
     const std::string name = check_geometry(document, entry, source);

@@ -1,5 +1,5 @@
 // cmd_run (cmd_run.hpp): the `run` subcommand - resolve the profile, then run_and_report(), which
-// compare shares. Order matters: every input is checked (profile, overrides, output path) before
+// compare shares. Order matters: every input is checked (profile, overrides, output paths) before
 // the first allocator runs, and the report reaches its file only complete. It also gives the
 // jemalloc and tcmalloc peers the static TLS they need (a re-exec, before any file is created).
 #include "cmd_run.hpp"
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "arena/workloads/driver.hpp"
+#include "arena/workloads/html_report.hpp"
 #include "arena/workloads/report.hpp"
 #include "output.hpp"
 
@@ -32,10 +33,13 @@ Command setup_run(CLI::App& app) {
   arena-bench run --preset rpc-small --threads 2 --duration 0.5 --repetitions 3 > report.json
   arena-bench run --preset roundtrip --set 'allocators[0].slot_size=16KiB' --set sizes.size=16KiB --table
   arena-bench run profile.json --operations 100000 --quiet -o out/report.json
+  arena-bench run --preset kv-values --duration 1 -o report.json --html report.html
 
 The report (docs/report.schema.json) goes to stdout, or to FILE with -o: written to a temporary
 file next to it and renamed at the end, so FILE is complete or absent. On a terminal, stderr shows
-a progress bar (runs over a second) and a table per allocator. Exit status: 0 done, 2 bad input.)");
+a progress bar (runs over a second) and a table per allocator. --html FILE also writes the page
+`arena-bench report` would make of the report, the same way (both paths are checked before the run).
+Exit status: 0 done, 2 bad input.)");
   return {sub, [options](const std::string& command_line) {
             options->command_line = command_line;
             return run_run(*options);
@@ -86,9 +90,16 @@ void reexec_for_static_tls(const workloads::Profile& profile) {
 }  // namespace
 
 int run_and_report(const workloads::Profile& profile, const OutputArgs& output, const std::string& command_line) {
+  if (!output.html_path.empty() && !output.path.empty() && same_file(output.html_path, output.path)) {
+    throw workloads::InputError(output.html_path, "--html", "a file other than the JSON report's (-o)",
+                                "the same file as -o");
+  }
   reexec_for_static_tls(profile);
+  // Both fail here, before the run, when unwritable (the first is removed again if the second fails).
   std::optional<AtomicOutputFile> file;
-  if (!output.path.empty()) file.emplace(output.path);  // fails here, before the run, when unwritable
+  if (!output.path.empty()) file.emplace(output.path);
+  std::optional<AtomicOutputFile> html_file;
+  if (!output.html_path.empty()) html_file.emplace(output.html_path, "--html");
 
   const bool terminal = stderr_is_terminal();
   const bool show_table = !output.quiet && (output.table || terminal);
@@ -106,14 +117,17 @@ int run_and_report(const workloads::Profile& profile, const OutputArgs& output, 
 
   const std::string json =
       workloads::to_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  const std::string html = html_file ? workloads::render_html_report(report) : std::string();
   if (file) {
     file->commit(json);
   } else {
     write_stdout(json);
   }
+  if (html_file) html_file->commit(html);
   if (show_table) {
     std::string table = format_table(report.results);
     if (file) table += "report: " + file->path() + "\n";
+    if (html_file) table += "html: " + html_file->path() + "\n";
     std::fputs(table.c_str(), stderr);
   }
   return 0;

@@ -22,8 +22,9 @@ Command setup_run(CLI::App& app);
 // Exit status 0; bad input is thrown as workloads::InputError (main prints it and exits 2).
 int run_run(const RunCommandOptions& options);
 
-// Opens the output (when -o) before anything runs, runs every allocator of `profile` for each
-// repetition, writes the report, and prints the table when asked or when stderr is a terminal.
+// Opens the outputs (-o, --html) before anything runs, runs every allocator of `profile` for each
+// repetition, writes the report (and its HTML page), and prints the table when asked or when
+// stderr is a terminal. InputError when an output cannot be created or -o and --html name the same file.
 int run_and_report(const workloads::Profile& profile, const OutputArgs& output, const std::string& command_line);
 
 }  // namespace arena::bench

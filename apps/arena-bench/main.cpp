@@ -13,7 +13,10 @@
 #include "arena/workloads/input_error.hpp"
 #include "cli_args.hpp"
 #include "cmd_compare.hpp"
+#include "cmd_gate.hpp"
+#include "cmd_plan.hpp"
 #include "cmd_presets.hpp"
+#include "cmd_report.hpp"
 #include "cmd_run.hpp"
 #include "cmd_topology.hpp"
 
@@ -58,10 +61,12 @@ int main(int argc, char** argv) {
   arena-bench compare --preset kv-values --fixed 65536x4KiB,spill --buddy 256MiB/64
   arena-bench topology --synthetic "pack:2 numa:2 core:2 pu:1"
 
-Exit status: 0 success, 2 bad input or usage (one line on stderr), 3 internal error.
+Exit status: 0 success, 1 a regression found by gate, 2 bad input or usage (one line on stderr),
+3 internal error.
 Run 'arena-bench SUBCOMMAND --help' for each subcommand's options and examples.)");
 
-  const std::vector<Command> commands = {setup_run(app), setup_compare(app), setup_presets(app), setup_topology(app)};
+  const std::vector<Command> commands = {setup_run(app),   setup_compare(app), setup_plan(app),    setup_gate(app),
+                                         setup_report(app), setup_presets(app), setup_topology(app)};
   for (const Command& command : commands)
     command.app->set_version_flag("--version", version, "Print the version and exit");
 
@@ -81,7 +86,7 @@ Run 'arena-bench SUBCOMMAND --help' for each subcommand's options and examples.)
                                    [&](const Command& c) { return argc > 1 && c.app->get_name() == argv[1]; });
     if (!in_subcommand && !known && argc > 1 && argv[1][0] != '-') {
       print_error("unknown subcommand \"" + std::string(argv[1]) +
-                  "\": expected run, compare, presets or topology (see " + hint + ")");
+                  "\": expected run, compare, plan, gate, report, presets or topology (see " + hint + ")");
       return kExitBadInput;
     }
     print_error(std::string(e.what()) + " (see " + hint + ")");

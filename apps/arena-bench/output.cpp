@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "arena/workloads/input_error.hpp"
+#include "arena/workloads/report.hpp"
 
 namespace arena::bench {
 namespace {
@@ -28,34 +29,50 @@ namespace {
 using workloads::InputError;
 using workloads::RunRecord;
 
-// --- Interrupt handling for the temporary file (async-signal-safe: a fixed buffer and unlink) ---
+// --- Interrupt handling for the temporary files (async-signal-safe: fixed buffers and unlink) ---
 
 constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
-char g_temp_path[4096];
-volatile std::sig_atomic_t g_temp_armed = 0;
+constexpr std::size_t kCleanupSlots = 4;
+char g_temp_paths[kCleanupSlots][4096];
+volatile std::sig_atomic_t g_temp_armed[kCleanupSlots] = {};
+std::size_t g_armed_count = 0;  // changed outside the handler only
 std::array<struct sigaction, kSignals.size()> g_previous{};
 
 extern "C" void remove_temp_and_reraise(int signal_number) {
-  if (g_temp_armed != 0) ::unlink(g_temp_path);
+  for (std::size_t i = 0; i < kCleanupSlots; ++i) {
+    if (g_temp_armed[i] != 0) ::unlink(g_temp_paths[i]);
+  }
   // SA_RESETHAND restored the default action: the re-raised signal ends the process after return.
   ::raise(signal_number);
 }
 
-void arm_interrupt_cleanup(const std::string& temp_path) {
-  if (temp_path.size() >= sizeof g_temp_path) return;  // no cleanup on interrupt for such paths
-  std::memcpy(g_temp_path, temp_path.c_str(), temp_path.size() + 1);
-  g_temp_armed = 1;
-  struct sigaction action {};
-  action.sa_handler = remove_temp_and_reraise;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = static_cast<int>(SA_RESETHAND);
-  for (std::size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &action, &g_previous[i]);
+// Registers `temp_path` for removal on an interrupt; returns its slot, or -1 when there is no room
+// (then the file is not cleaned up on an interrupt, but still on every other way out).
+int arm_interrupt_cleanup(const std::string& temp_path) {
+  if (temp_path.size() >= sizeof g_temp_paths[0]) return -1;
+  for (std::size_t i = 0; i < kCleanupSlots; ++i) {
+    if (g_temp_armed[i] != 0) continue;
+    std::memcpy(g_temp_paths[i], temp_path.c_str(), temp_path.size() + 1);
+    g_temp_armed[i] = 1;
+    if (g_armed_count++ == 0) {
+      struct sigaction action {};
+      action.sa_handler = remove_temp_and_reraise;
+      sigemptyset(&action.sa_mask);
+      action.sa_flags = static_cast<int>(SA_RESETHAND);
+      for (std::size_t s = 0; s < kSignals.size(); ++s) ::sigaction(kSignals[s], &action, &g_previous[s]);
+    }
+    return static_cast<int>(i);
+  }
+  return -1;
 }
 
-void disarm_interrupt_cleanup() {
-  if (g_temp_armed == 0) return;
-  for (std::size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &g_previous[i], nullptr);
-  g_temp_armed = 0;
+void disarm_interrupt_cleanup(int& slot) {
+  if (slot < 0) return;
+  g_temp_armed[static_cast<std::size_t>(slot)] = 0;
+  slot = -1;
+  if (--g_armed_count == 0) {
+    for (std::size_t s = 0; s < kSignals.size(); ++s) ::sigaction(kSignals[s], &g_previous[s], nullptr);
+  }
 }
 
 std::string errno_text(int error) { return std::generic_category().message(error); }
@@ -67,15 +84,6 @@ double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t mid = values.size() / 2;
   return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2.0;
-}
-
-const char* status_name(RunRecord::Status status) {
-  switch (status) {
-    case RunRecord::Status::ok: return "ok";
-    case RunRecord::Status::skipped: return "skipped";
-    case RunRecord::Status::failed: return "failed";
-  }
-  return "?";
 }
 
 std::string fixed_decimals(double value, int decimals) {
@@ -109,32 +117,41 @@ std::string render(const std::vector<std::vector<std::string>>& rows) {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code error_a, error_b;
+  const fs::path ca = fs::weakly_canonical(a, error_a);
+  const fs::path cb = fs::weakly_canonical(b, error_b);
+  if (error_a || error_b) return fs::path(a).lexically_normal() == fs::path(b).lexically_normal();
+  return ca == cb;
+}
+
 // --- AtomicOutputFile ---
 
-AtomicOutputFile::AtomicOutputFile(std::string path) : path_(std::move(path)) {
+AtomicOutputFile::AtomicOutputFile(std::string path, std::string flag) : path_(std::move(path)), flag_(std::move(flag)) {
   namespace fs = std::filesystem;
   const std::string expected = "a file the report can be written to";
-  if (path_.empty()) throw InputError("-o", "", expected, "an empty path");
+  if (path_.empty()) throw InputError(flag_, "", expected, "an empty path");
   std::error_code error;
-  if (fs::is_directory(path_, error)) throw InputError(path_, "-o", expected, "a directory");
+  if (fs::is_directory(path_, error)) throw InputError(path_, flag_, expected, "a directory");
   const fs::path target(path_);
-  if (target.filename().empty()) throw InputError(path_, "-o", expected, "a directory path");
+  if (target.filename().empty()) throw InputError(path_, flag_, expected, "a directory path");
   if (fs::exists(target, error) && ::access(path_.c_str(), W_OK) != 0) {
-    throw InputError(path_, "-o", expected, "an existing file without write permission");
+    throw InputError(path_, flag_, expected, "an existing file without write permission");
   }
   const fs::path directory = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::string pattern = (directory / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   fd_ = ::mkstemp(pattern.data());
   if (fd_ < 0) {
     const int saved = errno;
-    throw InputError(path_, "-o", expected, "cannot create a file in " + directory.string() + ": " + errno_text(saved));
+    throw InputError(path_, flag_, expected, "cannot create a file in " + directory.string() + ": " + errno_text(saved));
   }
   temp_path_ = pattern;
   // mkstemp makes the file 0600; a report is an ordinary file: 0666 less the umask.
   const mode_t mask = ::umask(0);
   ::umask(mask);
   ::fchmod(fd_, static_cast<mode_t>(0666) & ~mask);
-  arm_interrupt_cleanup(temp_path_);
+  cleanup_slot_ = arm_interrupt_cleanup(temp_path_);
 }
 
 AtomicOutputFile::~AtomicOutputFile() { discard(); }
@@ -148,7 +165,7 @@ void AtomicOutputFile::discard() noexcept {
     ::unlink(temp_path_.c_str());
     temp_path_.clear();
   }
-  disarm_interrupt_cleanup();
+  disarm_interrupt_cleanup(cleanup_slot_);
 }
 
 void AtomicOutputFile::commit(std::string_view contents) {
@@ -156,9 +173,9 @@ void AtomicOutputFile::commit(std::string_view contents) {
   auto fail = [&](const std::string& what) {
     const int saved = errno;
     discard();
-    throw InputError(path_, "-o", expected, what + ": " + errno_text(saved));
+    throw InputError(path_, flag_, expected, what + ": " + errno_text(saved));
   };
-  if (fd_ < 0) throw InputError(path_, "-o", expected, "the file was already written");
+  if (fd_ < 0) throw InputError(path_, flag_, expected, "the file was already written");
   std::size_t written = 0;
   while (written < contents.size()) {
     const ssize_t n = ::write(fd_, contents.data() + written, contents.size() - written);
@@ -174,7 +191,7 @@ void AtomicOutputFile::commit(std::string_view contents) {
   if (::close(fd) != 0) fail("close failed");
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail("rename failed");
   temp_path_.clear();
-  disarm_interrupt_cleanup();
+  disarm_interrupt_cleanup(cleanup_slot_);
 }
 
 void write_stdout(std::string_view text) {
@@ -244,7 +261,7 @@ std::string format_table(const std::vector<RunRecord>& records) {
     std::vector<std::pair<std::string, unsigned>> reasons;  // "status: error", how many repetitions
     for (const RunRecord* r : list) {
       if (r->status != RunRecord::Status::ok) {
-        const std::string reason = std::string(status_name(r->status)) + ": " + r->error;
+        const std::string reason = std::string(to_string(r->status)) + ": " + r->error;
         auto same = std::find_if(reasons.begin(), reasons.end(), [&](const auto& n) { return n.first == reason; });
         if (same == reasons.end()) {
           reasons.emplace_back(reason, 1);
@@ -271,7 +288,7 @@ std::string format_table(const std::vector<RunRecord>& records) {
                (list.size() == 1 ? " repetition" : " repetitions") + "): " + reason + "\n";
     }
     if (ok == 0) {
-      rows.push_back({name, status_name(list.front()->status), "-", "-", "-", "-", "-", "-", "-", "-"});
+      rows.push_back({name, to_string(list.front()->status), "-", "-", "-", "-", "-", "-", "-", "-"});
       continue;
     }
     const auto ns = [](const std::vector<double>& v) {

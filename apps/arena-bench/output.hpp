@@ -18,13 +18,19 @@ namespace arena::bench {
 
 bool stderr_is_terminal();
 
+// Whether two paths name the same file (neither need exist yet: compared after resolving what
+// exists of them, else lexically), e.g. -o and --html, or report's input and -o.
+bool same_file(const std::string& a, const std::string& b);
+
 // A file that appears under its name complete or not at all.
-// Not copyable or movable; one at a time per process (it owns the interrupt handlers meanwhile).
+// Not copyable or movable; up to four at a time per process (e.g. -o and --html; they share the
+// interrupt handlers, which remove every temporary file still open).
 class AtomicOutputFile {
  public:
-  // Creates the temporary file next to `path` now. Throws workloads::InputError("-o", path, ...)
-  // when it cannot (no such directory, no permission, `path` is a directory, read-only file system).
-  explicit AtomicOutputFile(std::string path);
+  // Creates the temporary file next to `path` now. Throws workloads::InputError(path, flag, ...)
+  // when it cannot (no such directory, no permission, `path` is a directory, read-only file system);
+  // `flag` is the option that named the file ("-o", "--html"), for the message.
+  explicit AtomicOutputFile(std::string path, std::string flag = "-o");
   AtomicOutputFile(const AtomicOutputFile&) = delete;
   AtomicOutputFile& operator=(const AtomicOutputFile&) = delete;
   // Removes the temporary file unless commit() succeeded.
@@ -38,8 +44,10 @@ class AtomicOutputFile {
  private:
   void discard() noexcept;
   std::string path_;
+  std::string flag_;
   std::string temp_path_;
   int fd_ = -1;
+  int cleanup_slot_ = -1;  // its slot in the interrupt handler's list, or -1
 };
 
 // Writes all of `text` to stdout; InputError("stdout", ...) when it cannot.

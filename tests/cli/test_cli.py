@@ -3,80 +3,23 @@
 # test: short `run` and `compare` produce reports with the keys docs/report.schema.json requires;
 # every bad input (the profiles of tests/data/bad_profiles and the command-line mistakes below) exits
 # 2 with ONE line on stderr holding the expected text, and leaves no output file behind.
-# Standard library only. `--list` prints the CTest names, `--list-all` every case; `--case NAME`
-# runs one case or group (repeatable).
-import argparse
+# Standard library only; the harness and protocol (`--list` the CTest names, `--list-all` every
+# case, `--case NAME` one case or group, repeatable) are in cli_harness.py, shared by all scripts.
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
-TIMEOUT_S = 120
-MINIMAL = "profiles/minimal.json"  # 256-byte requests, malloc only, relative to --data
-
-
-class Failure(Exception):
-    pass
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from cli_harness import MINIMAL, check, describe, expect_bad_input, main, read_json, read_text, run_good  # noqa: E402
 
 
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-class Context:
-    def __init__(self, args, tmp):
-        self.binary = args.binary
-        self.data = args.data
-        self.schema = args.schema
-        self.version = args.version
-        self.tmp = tmp
-
-    def path(self, relative):
-        return os.path.join(self.data, relative)
-
-    def out(self, name="out.json"):
-        return os.path.join(self.tmp, name)
-
-    def run(self, args, env=None):
-        full_env = dict(os.environ)
-        if env:
-            full_env.update(env)
-        proc = subprocess.run([self.binary] + args, capture_output=True, timeout=TIMEOUT_S, env=full_env,
-                              cwd=self.tmp)
-        return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
-
-
-def describe(args, code, out, err):
-    return "command: arena-bench %s\nexit code: %d\nstdout: %r\nstderr: %r" % (" ".join(args), code, out[:2000], err[:2000])
-
-
-# --- Bad input: exit 2, one line, the expected text, no output ---
-
-def expect_bad_input(ctx, args, expected, output=None):
-    """Runs args; checks exit 2, empty stdout, one stderr line containing `expected`, and that
-    neither `output` nor anything else appeared in the case's directory."""
-    before = set(os.listdir(ctx.tmp))
-    code, out, err = ctx.run(args)
-    info = describe(args, code, out, err)
-    check(code == 2, "expected exit code 2\n" + info)
-    check(out == "", "expected nothing on stdout\n" + info)
-    check(err.endswith("\n") and err.count("\n") == 1, "expected exactly one line on stderr\n" + info)
-    check(err.startswith("arena-bench: "), "expected the line to start with 'arena-bench: '\n" + info)
-    check(expected in err, "expected the error to contain %r\n%s" % (expected, info))
-    check(len(err) < 1000, "expected a short line\n" + info)
-    if output is not None:
-        check(not os.path.exists(output), "the output file %s exists after a failed run\n%s" % (output, info))
-    left = set(os.listdir(ctx.tmp)) - before
-    check(not left, "files left behind after a failed run: %s\n%s" % (sorted(left), info))
-
+# --- Bad input: exit 2, one line, the expected text, no output (cli_harness.expect_bad_input) ---
 
 def bad_profile_case(stem):
     def case(ctx):
-        with open(ctx.path("bad_profiles/%s.expect" % stem), encoding="utf-8") as f:
-            expected = f.read().strip()
+        expected = read_text(ctx.path("bad_profiles/%s.expect" % stem)).strip()
         profile = ctx.path("bad_profiles/%s.json" % stem)
         output = ctx.out()
         expect_bad_input(ctx, ["run", profile, "-o", output], expected, output)
@@ -84,11 +27,7 @@ def bad_profile_case(stem):
 
 
 def write_file(ctx, name, data):
-    path = os.path.join(ctx.tmp, "inputs", name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
+    return ctx.write(os.path.join("inputs", name), data)
 
 
 def minimal_bytes(ctx):
@@ -167,7 +106,7 @@ def bad_cli_cases():
         "buddy_min_above_total": lambda ctx: (compare_args(ctx, "--buddy", "128/256"), "MIN: expected at most TOTAL (128)"),
         "buddy_bad_size": lambda ctx: (compare_args(ctx, "--buddy", "1GiB/-5"), "--buddy 1GiB/-5: MIN: expected a byte size"),
         "duplicate_geometry": lambda ctx: (compare_args(ctx, "--fixed", "64x4KiB", "--fixed", "64x4096"),
-                                           '--fixed 64x4096: expected each geometry once, got "fixed 4096x64" twice'),
+                                           '--fixed 64x4096: expected each geometry once, got "fixed 64x4KiB" twice'),
         "peers_unknown": lambda ctx: (compare_args(ctx, "--peers", "malloc,hoard"), '--peers: expected a comma-separated list'),
         "peers_arena": lambda ctx: (compare_args(ctx, "--peers", "fixed"), "arenas are given with --fixed and --buddy"),
         "peers_twice": lambda ctx: (compare_args(ctx, "--peers", "malloc,malloc"), "each allocator once"),
@@ -203,13 +142,8 @@ def existing_output_kept(ctx):
 
 # --- Reports ---
 
-def load_schema(ctx):
-    with open(ctx.schema, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def check_report(ctx, report):
-    schema = load_schema(ctx)
+    schema = read_json(ctx.schema)
     defs = schema["$defs"]
     for key in schema["required"]:
         check(key in report, "report lacks %r" % key)
@@ -236,23 +170,12 @@ def check_report(ctx, report):
             check(isinstance(record.get("error"), str) and record["error"], "results[%d] is %s without a reason" % (i, record["status"]))
 
 
-def run_good(ctx, args, env=None):
-    code, out, err = ctx.run(args, env)
-    check(code == 0, "expected exit code 0\n" + describe(args, code, out, err))
-    return out, err
-
-
-def read_report(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def run_report(ctx):
     output = ctx.out("report.json")
     out, err = run_good(ctx, ["run", ctx.path(MINIMAL), "--set", "duration_s=0.2", "-o", output])
     check(out == "", "stdout should be empty with -o, got %r" % out[:200])
     check(err == "", "stderr should be empty when it is not a terminal, got %r" % err[:500])
-    report = read_report(output)
+    report = read_json(output)
     check_report(ctx, report)
     check([r["allocator"] for r in report["results"]] == ["malloc"], "expected one malloc record")
     check(report["profile"]["duration_s"] == 0.2, "the profile as run lacks the --set override")
@@ -275,7 +198,7 @@ def run_preset(ctx):
     output = ctx.out()
     run_good(ctx, ["run", "--preset", "rpc-small", "--operations", "300", "--repetitions", "1", "--set", "warmup_s=0",
                    "-o", output])
-    report = read_report(output)
+    report = read_json(output)
     check_report(ctx, report)
     check(report["profile"]["name"] == "rpc-small", "profile name %r" % report["profile"]["name"])
 
@@ -286,7 +209,7 @@ def compare_report(ctx):
             "--fixed", "64x1KiB", "--fixed", "16x128,spill", "--buddy", "1MiB/256", "--buddy", "6000/768,nearest",
             "--table", "-o", output]
     out, err = run_good(ctx, args)
-    report = read_report(output)
+    report = read_json(output)
     check_report(ctx, report)
     expected_kinds = ["fixed", "fixed", "buddy", "buddy", "malloc", "shared_vector", "mimalloc", "jemalloc", "tcmalloc", "pmr"]
     names = []
@@ -296,7 +219,7 @@ def compare_report(ctx):
     check(names[:4] == ["fixed 64x1KiB", "fixed 16x128,spill", "buddy 1MiB/256", "buddy 6000/768,nearest"],
           "arenas are named after their specs: %s" % names[:4])
     geometries = {r["allocator"]: r["geometry"] for r in report["results"]}
-    check(geometries["fixed 64x1KiB"] == "1024x64" and geometries["buddy 1MiB/256"] == "1MiB/256 exact",
+    check(geometries["fixed 64x1KiB"] == "64x1KiB" and geometries["buddy 1MiB/256"] == "1MiB/256 exact",
           "geometries %s" % geometries)
     kinds = {r["allocator"]: r["kind"] for r in report["results"]}
     check([kinds[n] for n in names] == expected_kinds, "allocators %s (kinds %s)" % (names, [kinds[n] for n in names]))
@@ -346,7 +269,7 @@ def presets_show_runs(ctx):
         path = write_file(ctx, name + ".json", shown.encode("utf-8"))
         output = ctx.out(name + "-report.json")
         run_good(ctx, ["run", path, "--operations", "100", "--repetitions", "1", "--set", "warmup_s=0", "-o", output])
-        check_report(ctx, read_report(output))
+        check_report(ctx, read_json(output))
 
 
 def topology_json(ctx):
@@ -416,58 +339,5 @@ def all_cases(data):
 GROUPS = {"bad_args": "bad_args/", "bad_profiles": "bad_profile/"}
 
 
-def tests_for_ctest(cases):
-    names = [name for name in cases if not any(name.startswith(prefix) for prefix in GROUPS.values())]
-    return names + list(GROUPS)
-
-
-def run_case(name, case, args):
-    with tempfile.TemporaryDirectory(prefix="arena-bench-cli-") as tmp:
-        try:
-            case(Context(args, tmp))
-            print("ok   %s" % name)
-            return True
-        except Failure as e:
-            print("FAIL %s\n%s" % (name, e))
-        except subprocess.TimeoutExpired as e:
-            print("FAIL %s: timed out: %s" % (name, e))
-        return False
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--binary", help="the arena-bench executable")
-    parser.add_argument("--data", required=True, help="tests/data")
-    parser.add_argument("--schema", help="docs/report.schema.json")
-    parser.add_argument("--version", default="", help="the project version --version must print")
-    parser.add_argument("--case", action="append", default=[], help="a case to run (repeatable; default: all)")
-    parser.add_argument("--list", action="store_true", help="print the CTest test names (cases and groups) and exit")
-    parser.add_argument("--list-all", action="store_true", help="print every case name, group members included")
-    args = parser.parse_args()
-
-    cases = all_cases(args.data)
-    if args.list:
-        print("\n".join(tests_for_ctest(cases)))
-        return 0
-    if args.list_all:
-        print("\n".join(cases))
-        return 0
-    if not args.binary or not args.schema:
-        parser.error("--binary and --schema are required to run cases")
-    selected = []
-    for name in args.case or tests_for_ctest(cases):
-        if name in GROUPS:
-            selected += [n for n in cases if n.startswith(GROUPS[name])]
-        elif name in cases:
-            selected.append(name)
-        else:
-            print("unknown case %r (see --list-all)" % name, file=sys.stderr)
-            return 2
-    failed = [name for name in selected if not run_case(name, cases[name], args)]
-    print("%d passed, %d failed%s" % (len(selected) - len(failed), len(failed),
-                                       (": " + " ".join(failed)) if failed else ""))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, all_cases, GROUPS, needs_schema=True, tmp_prefix="arena-bench-cli-"))

@@ -31,9 +31,49 @@ inline std::string index_path(const std::string& parent, std::size_t index) {
   return parent + "[" + std::to_string(index) + "]";
 }
 
+namespace shown_detail {
+// Appends compact JSON of `value` to `out` until it holds more than `limit` characters. Arrays and
+// objects are walked element by element and the walk stops at the limit, so a huge or deeply
+// nested value (a hostile file of 100 000 '[') costs at most `limit` levels of recursion and
+// never a whole dump.
+template <class J>
+void append(const J& value, std::string& out, std::size_t limit) {
+  if (out.size() > limit) return;
+  if (value.is_array()) {
+    out += '[';
+    bool first = true;
+    for (const J& item : value) {
+      if (out.size() > limit) return;
+      if (!first) out += ',';
+      first = false;
+      append(item, out, limit);
+    }
+    out += ']';
+  } else if (value.is_object()) {
+    out += '{';
+    bool first = true;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (out.size() > limit) return;
+      if (!first) out += ',';
+      first = false;
+      append(J(it.key()), out, limit);
+      out += ':';
+      append(it.value(), out, limit);
+    }
+    out += '}';
+  } else if (value.is_string() && value.template get_ref<const std::string&>().size() > limit) {
+    // Only the start of a long string is worth escaping.
+    out += J(value.template get_ref<const std::string&>().substr(0, limit + 1)).dump(-1, ' ', false, J::error_handler_t::replace);
+  } else {
+    out += value.dump(-1, ' ', false, J::error_handler_t::replace);
+  }
+}
+}  // namespace shown_detail
+
 // The value as compact JSON, cut to `limit` characters ("..." marks the cut).
 inline std::string shown(const Json& value, std::size_t limit = 60) {
-  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string text;
+  shown_detail::append(value, text, limit);
   if (text.size() > limit) text = text.substr(0, limit) + "...";
   return text;
 }

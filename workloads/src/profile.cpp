@@ -8,15 +8,11 @@
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "arena/buddy_geometry.hpp"
+#include "arena/workloads/json_document.hpp"
 #include "json_fields.hpp"
 #include "sizes_json.hpp"
 
@@ -246,28 +243,6 @@ Profile read_profile(const Json& json, const Origin& origin) {
   return p;
 }
 
-// Line and column (1-based) of the byte at `offset` of `text`.
-std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, offset - line_start + 1};
-}
-
-// nlohmann's message without its "[json.exception...] parse error at line L, column C: " prefix.
-std::string parse_error_detail(const std::string& message) {
-  std::size_t start = message.find("parse error");
-  if (start == std::string::npos) return message;
-  const std::size_t colon = message.find(": ", start);
-  return colon == std::string::npos ? message.substr(start) : message.substr(colon + 2);
-}
-
 }  // namespace
 
 std::string_view to_string(AllocatorKind kind) noexcept {
@@ -285,7 +260,7 @@ std::optional<AllocatorKind> allocator_kind_from_string(std::string_view text) n
 std::string AllocatorSpec::geometry() const {
   switch (kind) {
     case AllocatorKind::fixed:
-      return std::to_string(slot_size) + "x" + std::to_string(slot_count);
+      return std::to_string(slot_count) + "x" + compact_size(slot_size);  // as compare's --fixed COUNTxSIZE
     case AllocatorKind::buddy:
       return compact_size(total) + "/" + compact_size(min_block) + (nearest ? " nearest" : " exact");
     default:
@@ -299,19 +274,12 @@ Profile parse_profile(const nlohmann::json& json, const std::string& source) {
 }
 
 Profile load_profile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno;
-    throw InputError(path, "", "a readable profile file", error != 0 ? std::strerror(error) : "cannot open");
-  }
-  std::string text;
-  char chunk[4096];
-  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) text.append(chunk, static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) throw InputError(path, "", "a readable profile file", "a read error");
-
+  JsonFileKind kind;
+  kind.noun = "profile";
+  kind.field = "";  // "prof.json: expected a readable profile file, got ..."
   // Duplicate keys are rejected (nlohmann would keep the last one silently).
   std::vector<std::set<std::string>> open_objects;
-  const auto reject_duplicates = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
+  const Json::parser_callback_t reject_duplicates = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
     if (event == Json::parse_event_t::object_start) {
       open_objects.emplace_back();
     } else if (event == Json::parse_event_t::object_end && !open_objects.empty()) {
@@ -324,17 +292,7 @@ Profile load_profile(const std::string& path) {
     }
     return true;
   };
-  Json json;
-  try {
-    json = Json::parse(text, reject_duplicates);
-  } catch (const Json::parse_error& e) {
-    // e.byte counts the bytes read, the offending one included: it sits at offset byte - 1.
-    const auto [line, column] = line_and_column(text, e.byte == 0 ? 0 : e.byte - 1);
-    throw InputError(path, "line " + std::to_string(line) + ", column " + std::to_string(column), "valid JSON",
-                     parse_error_detail(e.what()));
-  } catch (const Json::exception& e) {
-    throw InputError(path, "", "valid JSON", parse_error_detail(e.what()));
-  }
+  Json json = read_json_file(path, kind, reject_duplicates);
   if (json.is_object() && !json.contains("name")) {
     // A profile without a name is called after its file.
     json["name"] = std::filesystem::path(path).stem().string();
@@ -437,7 +395,7 @@ std::vector<PathStep> parse_override_path(const std::string& key) {
       if (!expect_key) throw bad();
       const std::size_t end = key.find_first_of(".[]", i);
       const std::size_t stop = end == std::string::npos ? key.size() : end;
-      if (key[stop - 1] == ']' || stop == i) throw bad();
+      if (stop == i || key[stop - 1] == ']') throw bad();
       steps.push_back({key.substr(i, stop - i), 0, false});
       i = stop;
       expect_key = false;

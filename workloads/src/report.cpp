@@ -6,12 +6,7 @@
 // written is read back and optional values are written as null, never left out.
 #include "arena/workloads/report.hpp"
 
-#include <algorithm>
-#include <array>
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <string>
@@ -19,23 +14,12 @@
 #include <vector>
 
 #include "arena/workloads/input_error.hpp"
+#include "arena/workloads/json_document.hpp"
 
 namespace arena::workloads {
 namespace {
 
 using ojson = nlohmann::ordered_json;
-
-const char* status_name(RunRecord::Status s) noexcept {
-  switch (s) {
-    case RunRecord::Status::ok:
-      return "ok";
-    case RunRecord::Status::skipped:
-      return "skipped";
-    case RunRecord::Status::failed:
-      return "failed";
-  }
-  return "failed";
-}
 
 template <class T>
 ojson optional_number(const std::optional<T>& v) {
@@ -286,22 +270,6 @@ Report read_report(const Json& j, const std::string& source) {
   return report;
 }
 
-// "line L, column C" of byte offset `byte` (1-based, as nlohmann reports it) in `text`.
-std::string position_of(const std::string& text, std::size_t byte) {
-  std::size_t line = 1;
-  std::size_t column = 1;
-  const std::size_t end = byte == 0 ? 0 : std::min(byte - 1, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
 }  // namespace
 
 nlohmann::ordered_json to_json(const ReportContext& c) {
@@ -329,7 +297,7 @@ nlohmann::ordered_json to_json(const RunRecord& r) {
   j["kind"] = std::string(to_string(r.kind));
   j["geometry"] = r.geometry;
   j["repetition"] = r.repetition;
-  j["status"] = status_name(r.status);
+  j["status"] = to_string(r.status);
   if (r.status != RunRecord::Status::ok) j["error"] = r.error;
   j["operations"] = r.operations;
   j["bytes"] = r.bytes;
@@ -371,25 +339,21 @@ Report report_from_json(const nlohmann::ordered_json& json, const std::string& s
 }
 
 Report load_report(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "file", "a readable report file", std::strerror(errno));
-  std::string text;
-  std::array<char, 65536> chunk{};
-  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
-    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  JsonFileKind kind;
+  kind.noun = "report";
+  return report_from_json(read_json_file(path, kind), path);
+}
+
+const char* to_string(RunRecord::Status status) noexcept {
+  switch (status) {
+    case RunRecord::Status::ok:
+      return "ok";
+    case RunRecord::Status::skipped:
+      return "skipped";
+    case RunRecord::Status::failed:
+      return "failed";
   }
-  if (in.bad()) throw InputError(path, "file", "a readable report file", "a read error");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string why = e.what();
-    const auto at = why.find("parse error");
-    const auto colon = at == std::string::npos ? std::string::npos : why.find(": ", at);
-    if (colon != std::string::npos) why = why.substr(colon + 2);
-    throw InputError(path, position_of(text, e.byte), "valid JSON", why);
-  }
-  return report_from_json(json, path);
+  return "failed";
 }
 
 }  // namespace arena::workloads

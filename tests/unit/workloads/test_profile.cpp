@@ -188,7 +188,7 @@ TEST_SUITE("arena::workloads::Profile") {
     CHECK(fixed.slot_count == 65536u);
     CHECK_FALSE(fixed.auto_spill);
     CHECK(fixed.init == InitPolicy::uninit);
-    CHECK(fixed.geometry() == "4096x65536");
+    CHECK(fixed.geometry() == "65536x4KiB");
     const AllocatorSpec& buddy = p.allocators[1];
     CHECK(buddy.kind == AllocatorKind::buddy);
     CHECK(buddy.total == 64u << 20);
@@ -229,9 +229,9 @@ TEST_SUITE("arena::workloads::Profile") {
       {"kind": "buddy", "total": 6000, "min_block": 768, "geometry": "nearest"},
       {"name": "mine", "kind": "malloc"}])");
     const Profile p = parse_profile(j, "mem");
-    CHECK(p.allocators[0].name == "fixed 4096x16");
-    CHECK(p.allocators[1].name == "fixed 4096x16 spill");
-    CHECK(p.allocators[2].name == "fixed 4096x16 zero");
+    CHECK(p.allocators[0].name == "fixed 16x4KiB");
+    CHECK(p.allocators[1].name == "fixed 16x4KiB spill");
+    CHECK(p.allocators[2].name == "fixed 16x4KiB zero");
     CHECK(p.allocators[3].name == "buddy 1MiB/1KiB exact");
     CHECK(p.allocators[4].name == "buddy 6000/768 nearest");  // as written; the arena snaps to 8 KiB / 1 KiB
     CHECK(p.allocators[4].nearest);

@@ -44,7 +44,7 @@ RunRecord ok_record() {
   RunRecord r;
   r.allocator = "fixed-4k";
   r.kind = AllocatorKind::fixed;
-  r.geometry = "4096x65536";
+  r.geometry = "65536x4KiB";
   r.repetition = 1;
   r.operations = 123456;
   r.bytes = 123456ull * 4096;

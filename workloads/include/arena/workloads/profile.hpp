@@ -71,7 +71,7 @@ struct AllocatorSpec {
   // arenas
   bool auto_spill = false;
   InitPolicy init = InitPolicy::uninit;
-  // "4096x65536" (fixed: slot size x count), "64MiB/256 exact" (buddy), or the kind.
+  // "65536x4KiB" (fixed: slot count x slot size, as compare's --fixed), "64MiB/256 exact" (buddy), or the kind.
   std::string geometry() const;
 };
 
@@ -99,9 +99,10 @@ struct Profile {
 // Throws InputError naming the field, e.g.
 //   "prof.json: threads: expected a whole number in [1, 1024], got 0".
 Profile parse_profile(const nlohmann::json& json, const std::string& source);
-// Reads and parses a file; malformed JSON is an InputError with the line and column where the
-// parser stopped, a key given twice in one object is an InputError too. A profile without "name"
-// is named after the file (its stem).
+// Reads and parses a file (read_json_file: a regular file of at most 256 MiB, nested at most 256
+// levels; pipes and devices are refused); malformed JSON is an InputError with the line and column
+// where the parser stopped, a key given twice in one object is an InputError too. A profile
+// without "name" is named after the file (its stem).
 Profile load_profile(const std::string& path);
 // The profile as JSON, in the documented format (parse_profile(to_json(p)) == p in meaning).
 nlohmann::json to_json(const Profile& profile);

@@ -54,8 +54,12 @@ nlohmann::ordered_json to_json(const ReportContext& context);
 // kReportSchemaVersion is "schema_version: expected 1, got 2". Unknown keys are ignored.
 Report report_from_json(const nlohmann::json& json, const std::string& source);
 Report report_from_json(const nlohmann::ordered_json& json, const std::string& source);
-// Reads and parses a report file: InputError naming the file when it cannot be read, the line and
-// column when it is not JSON, the field when it is not a report.
+// Reads and parses a report file with read_json_file (json_document.hpp: a regular file of at most
+// 256 MiB, nested at most 256 levels): InputError naming the file when it cannot be read or breaks
+// a limit, the line and column when it is not JSON, the field when it is not a report.
 Report load_report(const std::string& path);
+
+// "ok", "skipped" or "failed", as the report writes a record's status.
+const char* to_string(RunRecord::Status status) noexcept;
 
 }  // namespace arena::workloads
