@@ -5,12 +5,13 @@
 #   asan      ASan + UBSan build, whole ctest suite                              build/asan
 #   tsan      TSan build, the tests labelled `concurrency`                       build/tsan
 #   consumer  install build/default, build tests/consumer against it (g++, clang++) and run it
+#   fuzz      clang++ libFuzzer build of tests/fuzz only; each target runs 5 s on its corpus   build/fuzz
 # A failed step does not stop the others; the summary lists every step and the last line reads
 # "N passed, N failed". Exit status: 0 only when every step passed.
 #
 # Usage: scripts/test.sh [--quick] [--steps LIST] [--help]
 #   --quick        only the default step (for development)
-#   --steps LIST   comma-separated subset of: default,asan,tsan,consumer (scripts/sanitize.sh uses it)
+#   --steps LIST   comma-separated subset of: default,asan,tsan,consumer,fuzz (scripts/sanitize.sh uses it)
 # Environment: JOBS (default 2) for build and ctest parallelism.
 set -euo pipefail
 
@@ -18,7 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 JOBS=${JOBS:-2}
-ALL_STEPS=(default asan tsan consumer)
+ALL_STEPS=(default asan tsan consumer fuzz)
 STEPS=("${ALL_STEPS[@]}")
 # Per-test time limit for ctest (seconds); tests that set their own TIMEOUT property keep theirs.
 TEST_TIMEOUT=300
@@ -143,12 +144,22 @@ step_consumer() {
   done
 }
 
+# Fuzzing: only the fuzz targets and what they link are built (scripts/fuzz.sh runs them longer).
+step_fuzz() {
+  configure build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
+    -DARENA_WERROR=OFF -DARENA_SANITIZE=address -DARENA_FUZZ=ON -DARENA_FUZZ_SECONDS=5 -DARENA_BUILD_TESTS=ON \
+    -DARENA_BUILD_MICROBENCH=OFF -DARENA_BUILD_EXAMPLES=OFF
+  cmake --build build/fuzz -j"$JOBS" --target arena_fuzzers
+  run_ctest build/fuzz -L fuzz
+}
+
 step_title() {
   case "$1" in
     default) echo "default build (RelWithDebInfo): configure, build, ctest" ;;
     asan) echo "ASan + UBSan build: configure, build, ctest (all tests)" ;;
     tsan) echo "TSan build: configure, build, ctest -L concurrency" ;;
     consumer) echo "install + downstream consumer (find_package(arena CONFIG))" ;;
+    fuzz) echo "libFuzzer targets (clang++): build, each run 5 s on its seed corpus" ;;
   esac
 }
 
