@@ -221,21 +221,34 @@ class Worker {
       limit = plan_.warmup_ops > 0 ? plan_.warmup_ops
                                    : (plan_.warmup_s > 0 ? std::numeric_limits<std::uint64_t>::max() : 0);
     }
+    // The counters every operation updates live in this local for the loop: as members, each
+    // payload write (through std::byte*, which may alias anything) forced them back to memory,
+    // three loop-carried load/store chains that were most of the driver's own cost.
+    LoopCounters c{op_index_, countdown_, bytes_};
     std::uint64_t i = 0;
     for (; i < limit; ++i) {
       if (stop.load(std::memory_order_relaxed)) [[unlikely]] break;
-      one_op<Measured>();
+      one_op<Measured>(c);
       if constexpr (Measured) {
         if ((i & 255u) == 255u) progress_.store(i + 1, std::memory_order_relaxed);
       }
     }
+    op_index_ = c.op_index;
+    countdown_ = c.countdown;
+    bytes_ = c.bytes;
     if constexpr (Measured) operations_ = i;
   }
 
-  bool timed_pick() noexcept {
+  struct LoopCounters {
+    std::uint64_t op_index;   // operations of this thread so far (hold expiry in operations)
+    std::uint64_t countdown;  // operations until the next timed one
+    std::uint64_t bytes;      // payload bytes written in the measured phase
+  };
+
+  bool timed_pick(std::uint64_t& countdown) noexcept {
     if (every_ == 1) return true;
-    if (--countdown_ != 0) return false;
-    countdown_ = 1 + pick_->below(2 * std::uint64_t{every_} - 1);  // mean: every_
+    if (--countdown != 0) return false;
+    countdown = 1 + pick_->below(2 * std::uint64_t{every_} - 1);  // mean: every_
     return true;
   }
 
@@ -273,18 +286,21 @@ class Worker {
   bool chance(double p) noexcept { return p > 0.0 && decide_->chance(p); }
 
   template <bool Measured>
-  [[gnu::always_inline]] inline void one_op() {
-    ++op_index_;
+  [[gnu::always_inline]] inline void one_op(LoopCounters& c) {
+    ++c.op_index;
     const SizeSample sample = constant_size_ != 0 ? SizeSample{constant_size_, std::nullopt} : sizes_->next();
     const std::size_t n = sample.size;
     const std::size_t length = write_length(n);
-    const bool timed = Measured && timed_pick();
+    const bool timed = Measured && timed_pick(c.countdown);
     const OperationMix& mix = plan_.mix;
 
     std::uint64_t t = timed ? shared_.clock.now() : 0;
     std::optional<Writer> writer = shared_.alloc.allocate(n);
     if (!writer) [[unlikely]] {  // counted by the adapter
-      if (!simple_) after_op(timed);
+      if (!simple_) {
+        op_index_ = c.op_index;  // what after_op's hold expiry reads
+        after_op(timed);
+      }
       return;
     }
     write_payload(*writer, length);
@@ -295,12 +311,13 @@ class Worker {
       record(kAllocateOp, t, t1);
       t = t1;
     }
-    if constexpr (Measured) bytes_ += length;
+    if constexpr (Measured) c.bytes += length;
     if (simple_) {  // allocate, write, freeze, drop: nothing held, nothing received
       drop(std::move(h), timed);
       return;
     }
 
+    op_index_ = c.op_index;  // what dispose's and after_op's hold expiries read
     if (chance(mix.copy)) {
       if (timed) t = shared_.clock.now();
       { [[maybe_unused]] Handle copy(h); }
