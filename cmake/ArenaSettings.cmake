@@ -25,20 +25,9 @@ target_compile_options(arena_warnings INTERFACE
   -Woverloaded-virtual -Wconversion -Wsign-conversion -Wnull-dereference -Wdouble-promotion
   -Wformat=2 -Wimplicit-fallthrough
   $<$<BOOL:${ARENA_WERROR}>:-Werror>
-  # GCC 12 at -O3 (Release), or at -O2 with precompiled headers, reports these inside inlined
+  # GCC 12 at -O3 (Release) reports these inside inlined
   # libstdc++ code (std::string's memcpy, std::optional<T>'s storage, vectors next to a replaced
   # operator new) where nothing is wrong (GCC bugs 105329, 105651 and relatives). They stay
   # warnings, visible, but do not fail the build.
   $<$<CXX_COMPILER_ID:GNU>:-Wno-error=restrict -Wno-error=array-bounds -Wno-error=maybe-uninitialized -Wno-error=mismatched-new-delete>)
 
-# Precompiled nlohmann/json (and the standard headers around it) for the targets whose every
-# source includes it: parsing json.hpp is most of the compile time of those files, and it is paid
-# three times by scripts/test.sh (default, ASan, TSan builds). Off for header-check targets, which
-# must prove each header self-contained; ARENA_PCH=OFF turns it off everywhere (a source that
-# forgot an include then fails to compile, as it should).
-option(ARENA_PCH "Precompile nlohmann/json for the JSON-heavy targets" ON)
-function(arena_precompile_json target)
-  if(ARENA_PCH)
-    target_precompile_headers(${target} PRIVATE <nlohmann/json.hpp> <map> <memory> <optional> <string> <vector>)
-  endif()
-endfunction()
