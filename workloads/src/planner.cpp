@@ -550,6 +550,22 @@ void add_verification(nlohmann::ordered_json& j, const P& p, const PlanTargets& 
   }
 }
 
+// One kind's part of the plan: feasibility, the kind's own geometry fields (added by
+// `geometry_fields`, in their documented place), then what both kinds share.
+template <class P, class GeometryFields>
+nlohmann::ordered_json kind_json(const P& p, const PlanTargets& targets, GeometryFields&& geometry_fields) {
+  nlohmann::ordered_json j;
+  j["feasible"] = p.feasible;
+  if (!p.reason.empty()) j["reason"] = p.reason;
+  geometry_fields(j);
+  j["geometry"] = p.spec().geometry();
+  if (p.feasible) j["compare_flag"] = p.compare_flag();
+  j["model"] = model_json(p.model);
+  j["predicted"] = figures_json<nlohmann::ordered_json>(p.predicted);
+  add_verification(j, p, targets);
+  return j;
+}
+
 }  // namespace
 
 double parse_rate(const std::string& text, const std::string& source, const std::string& field) {
@@ -743,31 +759,16 @@ nlohmann::ordered_json to_json(const Plan& plan) {
                                                             : nlohmann::ordered_json();
   j["targets"] = t;
 
-  nlohmann::ordered_json f;
-  f["feasible"] = plan.fixed.feasible;
-  if (!plan.fixed.reason.empty()) f["reason"] = plan.fixed.reason;
-  f["slot_size"] = plan.fixed.slot_size;
-  f["slot_count"] = plan.fixed.slot_count;
-  f["auto_spill"] = plan.fixed.auto_spill;
-  f["geometry"] = plan.fixed.spec().geometry();
-  if (plan.fixed.feasible) f["compare_flag"] = plan.fixed.compare_flag();
-  f["model"] = model_json(plan.fixed.model);
-  f["predicted"] = figures_json<nlohmann::ordered_json>(plan.fixed.predicted);
-  add_verification(f, plan.fixed, plan.targets);
-  j["fixed"] = f;
-
-  nlohmann::ordered_json b;
-  b["feasible"] = plan.buddy.feasible;
-  if (!plan.buddy.reason.empty()) b["reason"] = plan.buddy.reason;
-  b["total"] = plan.buddy.total;
-  b["min_block"] = plan.buddy.min_block;
-  b["metadata_bytes"] = plan.buddy.metadata_bytes;
-  b["geometry"] = plan.buddy.spec().geometry();
-  if (plan.buddy.feasible) b["compare_flag"] = plan.buddy.compare_flag();
-  b["model"] = model_json(plan.buddy.model);
-  b["predicted"] = figures_json<nlohmann::ordered_json>(plan.buddy.predicted);
-  add_verification(b, plan.buddy, plan.targets);
-  j["buddy"] = b;
+  j["fixed"] = kind_json(plan.fixed, plan.targets, [&](nlohmann::ordered_json& f) {
+    f["slot_size"] = plan.fixed.slot_size;
+    f["slot_count"] = plan.fixed.slot_count;
+    f["auto_spill"] = plan.fixed.auto_spill;
+  });
+  j["buddy"] = kind_json(plan.buddy, plan.targets, [&](nlohmann::ordered_json& b) {
+    b["total"] = plan.buddy.total;
+    b["min_block"] = plan.buddy.min_block;
+    b["metadata_bytes"] = plan.buddy.metadata_bytes;
+  });
 
   nlohmann::ordered_json r;
   r["kind"] = plan.recommended;
