@@ -54,7 +54,8 @@ std::string format_value(double value, const std::string& unit) {
     if (a < 1e9) return fixed(value / 1e6, 2) + " ms";
     return fixed(value / 1e9, 2) + " s";
   }
-  if (unit == "bytes" && value >= 0.0 && value < 1.8e19) return format_bytes(static_cast<std::uint64_t>(std::llround(value)));
+  if (unit == "bytes" && value >= 0.0 && value < 1.8e19)
+    return format_bytes(static_cast<std::uint64_t>(std::llround(value)));
   return fixed(value, value == std::floor(value) ? 0 : 1);
 }
 
@@ -123,11 +124,11 @@ std::string format_gate_table(const workloads::GateResult& result) {
     if (n > 0) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + workloads::to_string(v);
   }
   std::array<char, 160> tail{};
-  std::snprintf(tail.data(), tail.size(), " (U test, Holm over %zu tests, alpha %g; thresholds %g%% / %g%% multi-thread)",
-                result.tests, result.config.alpha, result.config.threshold_percent,
-                result.config.threshold_multi_thread_percent);
-  out += std::string("gate: ") + (result.failed() ? "FAIL" : "pass") + ": " + (counts.empty() ? "nothing compared" : counts) +
-         tail.data() + "\n";
+  std::snprintf(tail.data(), tail.size(),
+                " (U test, Holm over %zu tests, alpha %g; thresholds %g%% / %g%% multi-thread)", result.tests,
+                result.config.alpha, result.config.threshold_percent, result.config.threshold_multi_thread_percent);
+  out += std::string("gate: ") + (result.failed() ? "FAIL" : "pass") + ": " +
+         (counts.empty() ? "nothing compared" : counts) + tail.data() + "\n";
   return out;
 }
 

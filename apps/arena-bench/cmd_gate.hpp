@@ -12,14 +12,14 @@
 namespace arena::bench {
 
 struct GateCommandOptions {
-  std::string baseline;          // BASELINE (a report or Google Benchmark JSON)
-  std::string current;           // CURRENT (the same kind)
-  std::string config;            // --config FILE (docs/ci-gate.md)
-  std::string alpha;             // --alpha A, kept as text and checked here
-  std::string threshold;         // --threshold PCT (single-thread)
-  std::string threshold_multi;   // --threshold-multi PCT (multi-thread)
-  std::string output;            // -o FILE; empty: the JSON goes to stdout
-  bool quiet = false;            // --quiet: no table on stderr
+  std::string baseline;         // BASELINE (a report or Google Benchmark JSON)
+  std::string current;          // CURRENT (the same kind)
+  std::string config;           // --config FILE (docs/ci-gate.md)
+  std::string alpha;            // --alpha A, kept as text and checked here
+  std::string threshold;        // --threshold PCT (single-thread)
+  std::string threshold_multi;  // --threshold-multi PCT (multi-thread)
+  std::string output;           // -o FILE; empty: the JSON goes to stdout
+  bool quiet = false;           // --quiet: no table on stderr
 };
 
 // Adds the `gate` subcommand to `app`.

@@ -28,7 +28,8 @@ double parse_positive(const std::string& text, const std::string& flag, bool who
   const bool ok = used == text.size() && !text.empty() && value > 0 && value < 1e18 &&
                   text.find_first_not_of("0123456789.") == std::string::npos &&
                   (!whole || text.find('.') == std::string::npos);
-  if (!ok) throw workloads::InputError(flag, "", whole ? "a positive whole number" : "a positive number", "\"" + text + "\"");
+  if (!ok)
+    throw workloads::InputError(flag, "", whole ? "a positive whole number" : "a positive number", "\"" + text + "\"");
   return value;
 }
 
@@ -113,12 +114,15 @@ int run_plan(const PlanCommandOptions& options) {
 
   if (!options.cpus.empty()) {
     const double cpus = parse_positive(options.cpus, "--cpus", true);
-    if (cpus > 65536) throw workloads::InputError("--cpus", "", "a positive whole number up to 65536", "\"" + options.cpus + "\"");
+    if (cpus > 65536)
+      throw workloads::InputError("--cpus", "", "a positive whole number up to 65536", "\"" + options.cpus + "\"");
     plan_options.cpus = static_cast<unsigned>(cpus);
   }
   if (!options.timeslice_ms.empty()) {
     const double ms = parse_positive(options.timeslice_ms, "--timeslice-ms", false);
-    if (ms > 1000) throw workloads::InputError("--timeslice-ms", "", "a time slice in (0, 1000] ms", "\"" + options.timeslice_ms + "\"");
+    if (ms > 1000)
+      throw workloads::InputError("--timeslice-ms", "", "a time slice in (0, 1000] ms",
+                                  "\"" + options.timeslice_ms + "\"");
     plan_options.timeslice_ms = ms;
   }
 

@@ -16,15 +16,15 @@ namespace arena::bench {
 struct PlanCommandOptions {
   ProfileArgs profile;
   OutputArgs output;
-  std::string max_spill_rate = "0";     // "0.1%" or "0.001"
+  std::string max_spill_rate = "0";  // "0.1%" or "0.001"
   std::string max_failure_rate = "0";
-  std::string memory_budget;            // "256MiB"; empty: none
-  std::string max_latency_p99;          // "20us"; empty: none
-  std::string ops_rate;                 // operations per second per thread; empty: calibrated
-  std::string max_modelled_ops;         // empty: the planner's default
-  std::string cpus;                     // CPUs the threads get at once; empty: usable_cpus()
-  std::string timeslice_ms;             // scheduler time slice of the model; empty: the default
-  std::string headroom;                 // "25%" or "0.25"; empty: the planner's default
+  std::string memory_budget;     // "256MiB"; empty: none
+  std::string max_latency_p99;   // "20us"; empty: none
+  std::string ops_rate;          // operations per second per thread; empty: calibrated
+  std::string max_modelled_ops;  // empty: the planner's default
+  std::string cpus;              // CPUs the threads get at once; empty: usable_cpus()
+  std::string timeslice_ms;      // scheduler time slice of the model; empty: the default
+  std::string headroom;          // "25%" or "0.25"; empty: the planner's default
   bool verify = false;
   std::string command_line;
 };

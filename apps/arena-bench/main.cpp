@@ -65,7 +65,7 @@ Exit status: 0 success, 1 a regression found by gate, 2 bad input or usage (one 
 3 internal error.
 Run 'arena-bench SUBCOMMAND --help' for each subcommand's options and examples.)");
 
-  const std::vector<Command> commands = {setup_run(app),   setup_compare(app), setup_plan(app),    setup_gate(app),
+  const std::vector<Command> commands = {setup_run(app),    setup_compare(app), setup_plan(app),    setup_gate(app),
                                          setup_report(app), setup_presets(app), setup_topology(app)};
   for (const Command& command : commands)
     command.app->set_version_flag("--version", version, "Print the version and exit");

@@ -128,7 +128,8 @@ bool same_file(const std::string& a, const std::string& b) {
 
 // --- AtomicOutputFile ---
 
-AtomicOutputFile::AtomicOutputFile(std::string path, std::string flag) : path_(std::move(path)), flag_(std::move(flag)) {
+AtomicOutputFile::AtomicOutputFile(std::string path, std::string flag)
+    : path_(std::move(path)), flag_(std::move(flag)) {
   namespace fs = std::filesystem;
   const std::string expected = "a file the report can be written to";
   if (path_.empty()) throw InputError(flag_, "", expected, "an empty path");
@@ -144,7 +145,8 @@ AtomicOutputFile::AtomicOutputFile(std::string path, std::string flag) : path_(s
   fd_ = ::mkstemp(pattern.data());
   if (fd_ < 0) {
     const int saved = errno;
-    throw InputError(path_, flag_, expected, "cannot create a file in " + directory.string() + ": " + errno_text(saved));
+    throw InputError(path_, flag_, expected,
+                     "cannot create a file in " + directory.string() + ": " + errno_text(saved));
   }
   temp_path_ = pattern;
   // mkstemp makes the file 0600; a report is an ordinary file: 0666 less the umask.

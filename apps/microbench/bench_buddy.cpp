@@ -7,13 +7,13 @@
 //     [192, 768, 2048, 6144, 12288, 3072, 512, 16384] from index t; op = allocate (spin on
 //     arena_full), write the size in 0x7C, freeze, drop. Persistent workers, wall-clock rounds:
 //     items_per_second is the real aggregate rate.
-#include <benchmark/benchmark.h>
-
 #include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "bench_cases.hpp"
 #include "contention_harness.hpp"
@@ -38,7 +38,8 @@ class BuddySubject {
   explicit BuddySubject(arena::BuddyArena arena) noexcept : arena_(std::move(arena)) {}
   Frozen produce(std::byte fill, std::size_t len) {
     arena::Result<arena::Buffer> allocated = arena_.allocate(len);
-    if (!allocated) [[unlikely]] return Frozen();
+    if (!allocated) [[unlikely]]
+      return Frozen();
     allocated->put_bytes(fill, len);
     return std::move(*allocated).freeze();
   }
@@ -179,10 +180,13 @@ void register_buddy_benchmarks(const PeerStatus& peers) {
         register_skipped(name, skip)->UseRealTime()->Unit(benchmark::kNanosecond);
         return;
       }
-      benchmark::RegisterBenchmark(name.c_str(), [len](benchmark::State& state) {
-        S subject{};
-        run_roundtrip(state, subject, len);
-      })->UseRealTime()->Unit(benchmark::kNanosecond);
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [len](benchmark::State& state) {
+                                     S subject{};
+                                     run_roundtrip(state, subject, len);
+                                   })
+          ->UseRealTime()
+          ->Unit(benchmark::kNanosecond);
     });
   }
   for (unsigned percent : kHoldPercents) {
@@ -190,10 +194,9 @@ void register_buddy_benchmarks(const PeerStatus& peers) {
     for (unsigned threads : kThreadCounts) {
       const std::string prefix = "buddy_contention/arena_64mb_hold_" + std::to_string(percent) +
                                  "pct/threads:" + std::to_string(threads) + "/";
-      benchmark::RegisterBenchmark((prefix + "arena").c_str(),
-                                   [=](benchmark::State& state) {
-                                     run_contention<BuddySubject>(state, &make_buddy, hold_bytes, threads);
-                                   })
+      benchmark::RegisterBenchmark(
+          (prefix + "arena").c_str(),
+          [=](benchmark::State& state) { run_contention<BuddySubject>(state, &make_buddy, hold_bytes, threads); })
           ->UseManualTime()
           ->Unit(benchmark::kMicrosecond);
       for_each_peer(peers, [&](auto tag, const char* subject_name, const std::string& skip) {
@@ -204,9 +207,10 @@ void register_buddy_benchmarks(const PeerStatus& peers) {
           return;
         }
         auto make = [](std::string*) { return std::optional<S>(S{}); };
-        benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
-          run_contention<S>(state, make, hold_bytes, threads);
-        })->UseManualTime()->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(
+            name.c_str(), [=](benchmark::State& state) { run_contention<S>(state, make, hold_bytes, threads); })
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
       });
     }
   }

@@ -4,9 +4,9 @@
 // is the report order: each shape, then each parameter, then every subject side by side.
 #pragma once
 
-#include <benchmark/benchmark.h>
-
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "subjects.hpp"
 

@@ -4,8 +4,6 @@
 // 1024 B of 0x5A, freeze, drop. Peers hold the same number of 1024 B blocks. One benchmark
 // iteration = one round of kOpsPerRound ops per thread, timed by wall clock (manual time), so
 // items_per_second and the ops_per_s counter are the REAL aggregate rate, not thread_count times it.
-#include <benchmark/benchmark.h>
-
 #include <array>
 #include <concepts>
 #include <cstdint>
@@ -14,6 +12,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "bench_cases.hpp"
 #include "contention_harness.hpp"
@@ -69,9 +69,9 @@ class ContentionFixture final : public Fixture {
     for (std::uint64_t i = 0; i < ops; ++i) {
       typename S::Frozen frozen = subject_.produce(kFill, kWriteBytes);
       while (!S::valid(frozen)) [[unlikely]] {  // arena_full: another thread will free one
-        cpu_relax();
-        frozen = subject_.produce(kFill, kWriteBytes);
-      }
+          cpu_relax();
+          frozen = subject_.produce(kFill, kWriteBytes);
+        }
       const std::byte* data = S::data(frozen);
       benchmark::DoNotOptimize(data);
     }
@@ -125,8 +125,8 @@ void run_contention(benchmark::State& state, const std::string& key, Make make_s
   state.SetBytesProcessed(static_cast<std::int64_t>(total * kWriteBytes));
   state.counters["threads"] = threads;
   if (wall_seconds > 0 && total > 0) {
-    state.counters["ops_per_s"] = static_cast<double>(total) / wall_seconds;                   // aggregate
-    state.counters["ns_per_op"] = wall_seconds * 1e9 / static_cast<double>(total);             // aggregate
+    state.counters["ops_per_s"] = static_cast<double>(total) / wall_seconds;                    // aggregate
+    state.counters["ns_per_op"] = wall_seconds * 1e9 / static_cast<double>(total);              // aggregate
     state.counters["thread_ns_per_op"] = wall_seconds * 1e9 / static_cast<double>(per_thread);  // one thread's view
   }
   if constexpr (std::same_as<S, ArenaSubject>) {
@@ -134,8 +134,8 @@ void run_contention(benchmark::State& state, const std::string& key, Make make_s
     const arena::FixedMetrics m = fixture->subject().metrics();
     state.counters["arena_failed_allocs"] = static_cast<double>(m.allocations_failed);
     if (m.slots_live != fixture->held()) {
-      state.SkipWithError(("arena accounting: " + std::to_string(m.slots_live) + " slots live after the run, expected " +
-                           std::to_string(fixture->held()))
+      state.SkipWithError(("arena accounting: " + std::to_string(m.slots_live) +
+                           " slots live after the run, expected " + std::to_string(fixture->held()))
                               .c_str());
     }
   }
@@ -156,12 +156,13 @@ void register_contention_benchmarks(const PeerStatus& peers) {
   for (unsigned percent : kHoldPercents) {
     const std::size_t hold = kSlotCount * percent / 100;
     for (unsigned threads : kThreadCounts) {
-      const std::string prefix = "fixed_contention/slots_65536_hold_" + std::to_string(percent) + "pct/threads:" +
-                                 std::to_string(threads) + "/";
+      const std::string prefix = "fixed_contention/slots_65536_hold_" + std::to_string(percent) +
+                                 "pct/threads:" + std::to_string(threads) + "/";
       const std::string arena_name = prefix + "arena";
       benchmark::RegisterBenchmark(arena_name.c_str(),
                                    [=](benchmark::State& state) {
-                                     run_contention<ArenaSubject>(state, arena_name, &make_arena_subject, hold, threads);
+                                     run_contention<ArenaSubject>(state, arena_name, &make_arena_subject, hold,
+                                                                  threads);
                                    })
           ->UseManualTime()
           ->Unit(benchmark::kMicrosecond);
@@ -173,8 +174,8 @@ void register_contention_benchmarks(const PeerStatus& peers) {
           return;
         }
         auto make = [](std::string*) { return std::optional<S>(S{}); };
-        benchmark::RegisterBenchmark(name.c_str(),
-                                     [=](benchmark::State& state) { run_contention<S>(state, name, make, hold, threads); })
+        benchmark::RegisterBenchmark(
+            name.c_str(), [=](benchmark::State& state) { run_contention<S>(state, name, make, hold, threads); })
             ->UseManualTime()
             ->Unit(benchmark::kMicrosecond);
       });

@@ -6,11 +6,10 @@
 // (size draw, mix decisions, sampled timing, the loop); scripts/bench_summary.py reports it as a
 // fraction of fixed's (issue 5's target: under 10%). Each benchmark iteration is one whole run_once; the time reported
 // is the run's own measured phase (manual time), so thread start and barriers are not counted.
-#include <benchmark/benchmark.h>
-
 #include <cstdint>
 #include <string>
 
+#include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
 
 #include "arena/workloads/driver.hpp"
@@ -34,9 +33,9 @@ arena::workloads::Profile driver_profile() {
   json["operations"] = kOperationsPerRun;
   json["warmup_operations"] = kWarmupOperations;
   json["sample_interval_ms"] = 0;
-  json["allocators"] = nlohmann::json::array(
-      {{{"kind", "fixed"}, {"name", "fixed"}, {"slots", 1024}, {"slot_size", kRequestBytes}},
-       {{"kind", "null"}, {"name", "null"}}});
+  json["allocators"] =
+      nlohmann::json::array({{{"kind", "fixed"}, {"name", "fixed"}, {"slots", 1024}, {"slot_size", kRequestBytes}},
+                             {{"kind", "null"}, {"name", "null"}}});
   return arena::workloads::parse_profile(json, "bench_driver.cpp");
 }
 
